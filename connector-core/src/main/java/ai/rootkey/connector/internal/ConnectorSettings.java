@@ -1,0 +1,44 @@
+package ai.rootkey.connector.internal;
+
+import ai.rootkey.connector.Anchorer;
+import ai.rootkey.connector.ConnectorListener;
+import ai.rootkey.connector.EventFilter;
+import ai.rootkey.connector.EventSource;
+import ai.rootkey.connector.FailureClassifier;
+import ai.rootkey.connector.ObjectReader;
+import ai.rootkey.connector.RetryPolicy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/** Everything the engine needs, validated by {@link ai.rootkey.connector.Connector.Builder}. */
+public record ConnectorSettings(
+        EventSource source,
+        ObjectReader reader,
+        Anchorer anchorer,
+        FailureClassifier classifier,
+        Optional<String> bucket,
+        EventFilter filter,
+        List<ConnectorListener> listeners,
+        int concurrency,
+        int batchSize,
+        long maxFileSizeBytes,
+        RetryPolicy retryPolicy,
+        Duration idleBackoffMin,
+        Duration idleBackoffMax,
+        Duration drainTimeout,
+        int settleBatchSize,
+        Duration settleInterval,
+        Duration probeInterval,
+        Clock clock,
+        RandomGenerator random,
+        String name) {
+
+    /** Deliveries the engine may hold at once: one batch waiting beyond those being processed. */
+    public int leaseLimit() {
+        return concurrency + batchSize;
+    }
+}
