@@ -71,6 +71,11 @@ public record Failure(Stage stage, OptionalInt status, Optional<String> errorCod
         return null;
     }
 
+    /** The first exception of {@code type} in the cause chain (the cause itself included), if any. */
+    public <T extends Throwable> Optional<T> causeOfType(Class<T> type) {
+        return cause.map(c -> findCause(c, type));
+    }
+
     /** True when {@code cause} or one of its causes is an instance of {@code type}. */
     public boolean causedBy(Class<? extends Throwable> type) {
         return cause.map(c -> findCause(c, type) != null).orElse(false);

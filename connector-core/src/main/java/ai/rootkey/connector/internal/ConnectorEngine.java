@@ -58,6 +58,8 @@ public final class ConnectorEngine implements Connector {
     private Pause pause;
     private boolean probation;
     private boolean flushNow;
+    private boolean pollerStarved;
+    private boolean queueDrained;
     private boolean settlerStop;
 
     private final Set<Job> open = ConcurrentHashMap.newKeySet();
@@ -223,13 +225,15 @@ public final class ConnectorEngine implements Connector {
                     if (paused != null) {
                         break;
                     }
-                    int limit = probation ? 1 : settings.leaseLimit();
-                    int capacity = limit - leased;
-                    int threshold = probation ? 1 : Math.max(1, (settings.batchSize() + 1) / 2);
-                    if (capacity >= threshold) {
+                    int capacity = leaseLimit() - leased;
+                    if (capacity >= receiveThreshold()) {
                         ask = Math.min(settings.batchSize(), capacity);
+                        pollerStarved = false;
                         break;
                     }
+                    // Tell the settler that flushing now would let the poller receive again.
+                    pollerStarved = true;
+                    changed.signalAll();
                     changed.awaitUninterruptibly();
                 }
             } finally {
@@ -263,6 +267,7 @@ public final class ConnectorEngine implements Connector {
             batch.backlog().ifPresent(health::backlog);
             notifyBatch(batch);
             if (batch.isEmpty()) {
+                requestIdleFlush();
                 sleep(idle);
                 idle = doubled(idle, settings.idleBackoffMax());
                 continue;
@@ -270,6 +275,34 @@ public final class ConnectorEngine implements Connector {
             idle = settings.idleBackoffMin();
             dispatch(batch.deliveries());
         }
+    }
+
+    /** The queue has nothing more for us: batching settlements gains nothing, so send what is pending. */
+    private void requestIdleFlush() {
+        lock.lock();
+        try {
+            if (!pendingSettlements.isEmpty()) {
+                queueDrained = true;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deliveries the engine may hold now (guarded by lock). */
+    private int leaseLimit() {
+        return probation ? 1 : settings.leaseLimit();
+    }
+
+    /** Free lease slots needed before the poller receives again (guarded by lock). */
+    private int receiveThreshold() {
+        return probation ? 1 : Math.max(1, (settings.batchSize() + 1) / 2);
+    }
+
+    /** True when sending the pending settlements would free enough slots for the waiting poller (lock held). */
+    private boolean flushUnblocksPoller() {
+        return pollerStarved && leaseLimit() - leased + pendingSettlements.size() >= receiveThreshold();
     }
 
     private void dispatch(List<Delivery> deliveries) {
@@ -668,7 +701,8 @@ public final class ConnectorEngine implements Connector {
                     }
                     if (!pendingSettlements.isEmpty()) {
                         long age = System.nanoTime() - pendingSettlements.peekFirst().queuedNanos;
-                        if (flushNow || pendingSettlements.size() >= settings.settleBatchSize() || age >= intervalNanos) {
+                        if (flushNow || queueDrained || pendingSettlements.size() >= settings.settleBatchSize()
+                                || age >= intervalNanos || flushUnblocksPoller()) {
                             break;
                         }
                         changed.awaitNanos(intervalNanos - age);
@@ -676,6 +710,7 @@ public final class ConnectorEngine implements Connector {
                         changed.await();
                     }
                 }
+                queueDrained = false;
                 int n = Math.min(pendingSettlements.size(), Math.max(settings.settleBatchSize(), 100));
                 chunk = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {

@@ -32,8 +32,11 @@ public final class DefaultFailureClassifier implements FailureClassifier {
 
     @Override
     public Verdict classify(Failure failure) {
-        if (failure.causedBy(ConfigurationException.class)) {
-            return Verdict.configuration(failure.message());
+        Optional<ConfigurationException> configuration = failure.causeOfType(ConfigurationException.class);
+        if (configuration.isPresent()) {
+            String message = configuration.get().getMessage();
+            return Verdict.configuration(message == null || message.isBlank()
+                    ? describe(failure, "configuration refused") : message);
         }
         Optional<String> code = failure.errorCode().map(c -> c.toLowerCase(Locale.ROOT));
         if (code.isPresent() && CONFIGURATION_CODES.contains(code.get())) {

@@ -1,0 +1,72 @@
+package ai.rootkey.connector.engine;
+
+import ai.rootkey.connector.Batch;
+import ai.rootkey.connector.EventSource;
+import ai.rootkey.connector.Settlement;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Wraps a source and measures what the engine does with it: leases held, receive and settle calls. */
+final class CountingSource implements EventSource {
+    private final EventSource delegate;
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicInteger maxHeld = new AtomicInteger();
+    private final AtomicLong receives = new AtomicLong();
+    private final AtomicLong settles = new AtomicLong();
+    private final AtomicLong settled = new AtomicLong();
+    private final AtomicInteger largestAsk = new AtomicInteger();
+
+    CountingSource(EventSource delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public Batch receive(int maxMessages) throws IOException {
+        receives.incrementAndGet();
+        largestAsk.accumulateAndGet(maxMessages, Math::max);
+        Batch batch = delegate.receive(maxMessages);
+        int now = held.addAndGet(batch.size());
+        maxHeld.accumulateAndGet(now, Math::max);
+        return batch;
+    }
+
+    @Override
+    public void settle(List<Settlement> settlements) throws IOException {
+        settles.incrementAndGet();
+        delegate.settle(settlements);
+        held.addAndGet(-settlements.size());
+        settled.addAndGet(settlements.size());
+    }
+
+    @Override
+    public int maxBatchSize() {
+        return delegate.maxBatchSize();
+    }
+
+    int maxHeld() {
+        return maxHeld.get();
+    }
+
+    int held() {
+        return held.get();
+    }
+
+    long settleCalls() {
+        return settles.get();
+    }
+
+    long settled() {
+        return settled.get();
+    }
+
+    long receiveCalls() {
+        return receives.get();
+    }
+
+    int largestAsk() {
+        return largestAsk.get();
+    }
+}
