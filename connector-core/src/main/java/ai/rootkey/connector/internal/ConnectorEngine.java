@@ -486,12 +486,6 @@ public final class ConnectorEngine implements Connector {
             return; // parked behind a delivery of the same (bucket, key, ETag); resubmitted when it ends
         }
         try {
-            Outcome twin = job.twinOutcome;
-            if (twin != null && twin.kind() == Outcome.Kind.ANCHORED && event.eTag().isPresent()
-                    && twin.source().flatMap(SourceRef::eTag).equals(event.eTag())) {
-                skip(job, Outcome.DUPLICATE, "anchored by a concurrent delivery of the same event");
-                return;
-            }
             readAndUpload(job, event);
         } finally {
             unclaim(job);
@@ -578,10 +572,10 @@ public final class ConnectorEngine implements Connector {
     private void anchored(Job job, SourceRef ref, Receipt receipt) {
         Outcome outcome = new Outcome(Outcome.Kind.ANCHORED, job.delivery, "anchored", Optional.of(ref),
                 Optional.of(receipt), Optional.empty(), elapsed(job));
-        if (decide(job, Settlement.ack(job.delivery), outcome, null)) {
-            counters.bytesAnchored.add(receipt.bytesSent());
+        if (!job.done.get()) {
             health.anchored(Failure.Stage.UPLOAD);
         }
+        decide(job, Settlement.ack(job.delivery), outcome, null);
     }
 
     private void skip(Job job, String reason, String detail) {
@@ -613,14 +607,27 @@ public final class ConnectorEngine implements Connector {
                 why, Optional.empty(), Optional.empty(), Optional.empty(), elapsed(job)), null);
     }
 
-    /** Records the one decision for a delivery; later decisions for the same delivery are ignored. */
+    /**
+     * Records the one decision for a delivery; later decisions for the same delivery are ignored. Counters, the
+     * log line and the listeners come first, so that by the time the source sees the settlement everything about
+     * the decision is observable.
+     */
     private boolean decide(Job job, Settlement settlement, Outcome outcome, String detail) {
         if (!job.done.compareAndSet(false, true)) {
             return false;
         }
         job.outcome = outcome;
+        counters.count(outcome);
+        EventLog.outcome(outcome, detail);
+        for (ConnectorListener listener : settings.listeners()) {
+            try {
+                listener.onOutcome(outcome);
+            } catch (RuntimeException e) {
+                EventLog.connector(Level.WARN, "rootkey.listener.failed", "listener", listener.getClass().getName(),
+                        "error", e.toString());
+            }
+        }
         open.remove(job);
-        counters.count(outcome.kind());
         lock.lock();
         try {
             pendingSettlements.addLast(new Pending(settlement, System.nanoTime()));
@@ -630,15 +637,6 @@ public final class ConnectorEngine implements Connector {
             changed.signalAll();
         } finally {
             lock.unlock();
-        }
-        EventLog.outcome(outcome, detail);
-        for (ConnectorListener listener : settings.listeners()) {
-            try {
-                listener.onOutcome(outcome);
-            } catch (RuntimeException e) {
-                EventLog.connector(Level.WARN, "rootkey.listener.failed", "listener", listener.getClass().getName(),
-                        "error", e.toString());
-            }
         }
         return true;
     }
@@ -680,9 +678,17 @@ public final class ConnectorEngine implements Connector {
             job.waiters.clear();
         }
         claims.remove(job.claim, job);
+        Outcome outcome = job.outcome;
         for (Job waiter : waiters) {
-            waiter.twinOutcome = job.outcome;
-            submit(waiter);
+            Optional<String> waitedFor = waiter.delivery.event().flatMap(ObjectEvent::eTag);
+            if (outcome != null && outcome.kind() == Outcome.Kind.ANCHORED && waitedFor.isPresent()
+                    && outcome.source().flatMap(SourceRef::eTag).equals(waitedFor)) {
+                // The very object version this delivery announces was just anchored: nothing left to do.
+                waiter.parked = false;
+                skip(waiter, Outcome.DUPLICATE, "anchored by a concurrent delivery of the same event");
+            } else {
+                submit(waiter);
+            }
         }
     }
 
@@ -853,7 +859,6 @@ public final class ConnectorEngine implements Connector {
         volatile Outcome outcome;
         volatile StoredObject openObject;
         volatile boolean parked;
-        volatile Outcome twinOutcome;
         IdKey claim;
         // guarded by this
         boolean claimReleased;
@@ -910,15 +915,18 @@ public final class ConnectorEngine implements Connector {
         final LongAdder released = new LongAdder();
         final LongAdder bytesAnchored = new LongAdder();
 
-        void count(Outcome.Kind kind) {
-            switch (kind) {
-                case ANCHORED: anchored.increment(); break;
+        void count(Outcome outcome) {
+            switch (outcome.kind()) {
+                case ANCHORED:
+                    bytesAnchored.add(outcome.receipt().map(r -> r.bytesSent()).orElse(0L));
+                    anchored.increment();
+                    break;
                 case SKIPPED: skipped.increment(); break;
                 case RETRIED: retried.increment(); break;
                 case EXHAUSTED: exhausted.increment(); break;
                 case TERMINAL: terminal.increment(); break;
                 case RELEASED: released.increment(); break;
-                default: throw new IllegalStateException("unknown outcome " + kind);
+                default: throw new IllegalStateException("unknown outcome " + outcome.kind());
             }
         }
 

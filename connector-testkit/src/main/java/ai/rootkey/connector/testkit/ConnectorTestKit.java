@@ -1,7 +1,6 @@
 package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.Connector;
-import ai.rootkey.connector.ConnectorStats;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -160,9 +159,14 @@ public final class ConnectorTestKit implements AutoCloseable {
         }
     }
 
+    /**
+     * Nothing visible, nothing leased, nothing in the connector, all observed while the queue did not change (a
+     * delivery the connector holds is always leased, so an unchanged queue with no lease means an idle connector).
+     */
     private boolean isQuiet(Connector connector) {
-        ConnectorStats stats = connector.stats();
-        return stats.inFlight() == 0 && queue.inFlight() == 0 && queue.visible() == 0;
+        long before = queue.changeCount();
+        boolean quiet = queue.visible() == 0 && queue.inFlight() == 0 && connector.stats().inFlight() == 0;
+        return quiet && queue.changeCount() == before;
     }
 
     /** Closes the connectors started through the kit. */

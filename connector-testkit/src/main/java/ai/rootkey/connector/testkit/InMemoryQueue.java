@@ -82,6 +82,7 @@ public final class InMemoryQueue implements EventSource {
     private long sequence;
     private long deliveries;
     private long warnings;
+    private long changes;
 
     private InMemoryQueue(Builder b) {
         this.name = b.name;
@@ -143,6 +144,7 @@ public final class InMemoryQueue implements EventSource {
             Instant now = clock.instant();
             String id = String.format("%032x", ++sequence);
             entries.put(id, new Entry(id, body, contentType, now, now.plus(delay)));
+            changes++;
             return id;
         }
     }
@@ -176,6 +178,7 @@ public final class InMemoryQueue implements EventSource {
                 entry.leaseExpiresAt = now.plus(visibilityTimeout);
                 byLease.put(entry.leaseId, entry);
                 deliveries++;
+                changes++;
                 batch.add(codec.toDelivery(entry.id, entry.leaseId, entry.attempts, entry.body));
             }
             backlog = backlogLocked();
@@ -193,6 +196,7 @@ public final class InMemoryQueue implements EventSource {
             }
             Instant now = clock.instant();
             expireLeases(now);
+            changes++;
             for (Settlement settlement : settlements) {
                 Entry entry = byLease.get(settlement.delivery().leaseId());
                 if (entry == null || !entries.containsKey(entry.id)) {
@@ -312,6 +316,16 @@ public final class InMemoryQueue implements EventSource {
         }
     }
 
+    /**
+     * A counter that moves on every change of the queue's state (publish, lease, settle, expiry), so a test can
+     * tell that several observations were taken while nothing changed.
+     */
+    public long changeCount() {
+        synchronized (lock) {
+            return changes;
+        }
+    }
+
     /** Settlements that named an unknown, removed or superseded lease (the real queue answers with warnings). */
     public long warnings() {
         synchronized (lock) {
@@ -332,6 +346,7 @@ public final class InMemoryQueue implements EventSource {
     private void expireLeases(Instant now) {
         for (Entry entry : new ArrayList<>(entries.values())) {
             if (entry.leaseId != null && !entry.leaseExpiresAt.isAfter(now)) {
+                changes++;
                 if (entry.attempts >= maxRetries) {
                     deadLetter(entry);
                 } else {
