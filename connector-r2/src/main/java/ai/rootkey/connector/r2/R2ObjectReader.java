@@ -446,6 +446,20 @@ public final class R2ObjectReader implements ObjectReader {
         }
 
         /**
+         * Sets {@link #accountId(String)}, the jurisdiction or endpoint override, the credentials and the
+         * insecure-loopback switch from a configuration.
+         */
+        public Builder config(R2ConnectorConfig config) {
+            Objects.requireNonNull(config, "config");
+            accountId(config.accountId());
+            config.jurisdiction().ifPresent(this::jurisdiction);
+            config.r2Endpoint().ifPresent(this::endpoint);
+            accessKeyId(config.accessKeyId());
+            secretAccessKey(config.secretAccessKey());
+            return allowInsecureLoopback(config.allowInsecureLoopback());
+        }
+
+        /**
          * A ready client to use instead of building one: the reader does not close it, and its configuration is
          * used as given (for R2 it needs path-style access, region {@code auto} and {@code WHEN_REQUIRED} checksums).
          * Excludes every other option of this builder.
