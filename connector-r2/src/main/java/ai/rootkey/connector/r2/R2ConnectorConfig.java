@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -139,21 +139,21 @@ public final class R2ConnectorConfig {
         List<String> problems = new ArrayList<>();
         Set<Setting> invalid = EnumSet.noneOf(Setting.class);
         EnvReader read = new EnvReader(env, problems, invalid);
-        read.apply(Setting.ACCOUNT_ID, v -> b.accountId = R2ObjectReader.requireAccountId(v, Setting.ACCOUNT_ID.env));
-        read.apply(Setting.API_TOKEN, v -> b.apiToken = checkSecret(v, Setting.API_TOKEN.env));
-        read.apply(Setting.API_BASE_URL, v -> b.apiBaseUrl = parseUrl(v, Setting.API_BASE_URL.env));
-        read.apply(Setting.QUEUE_ID, v -> b.queueId = checkQueueId(v, Setting.QUEUE_ID.env));
-        read.apply(Setting.DLQ_ID, v -> b.dlqId = checkQueueId(v, Setting.DLQ_ID.env));
-        read.apply(Setting.BUCKET, v -> b.bucket = checkBucket(v, Setting.BUCKET.env));
-        read.apply(Setting.ACCESS_KEY_ID, v -> b.accessKeyId = checkCredentialText(v, Setting.ACCESS_KEY_ID.env));
-        read.apply(Setting.SECRET_ACCESS_KEY, v -> b.secretAccessKey = checkSecret(v, Setting.SECRET_ACCESS_KEY.env));
-        read.apply(Setting.JURISDICTION, v -> b.jurisdiction = checkJurisdiction(v, Setting.JURISDICTION.env));
-        read.apply(Setting.R2_ENDPOINT, v -> b.r2Endpoint = parseUrl(v, Setting.R2_ENDPOINT.env));
-        read.apply(Setting.PREFIX, v -> b.prefix = checkPrefix(v, Setting.PREFIX.env));
-        read.apply(Setting.ROOTKEY_API_URL, v -> b.rootkeyApiUrl = parseUrl(v, Setting.ROOTKEY_API_URL.env));
-        read.apply(Setting.ROOTKEY_API_KEY, v -> b.rootkeyApiKey = checkSecret(v, Setting.ROOTKEY_API_KEY.env));
-        read.apply(Setting.MAX_FILE_SIZE_BYTES, v -> b.maxFileSizeBytes = parseMaxFileSize(v, Setting.MAX_FILE_SIZE_BYTES.env));
-        read.apply(Setting.ALLOW_INSECURE_LOOPBACK, v -> b.allowInsecureLoopback = parseBoolean(v, Setting.ALLOW_INSECURE_LOOPBACK.env));
+        read.apply(Setting.ACCOUNT_ID, (v, name) -> b.accountId = R2ObjectReader.requireAccountId(v, name));
+        read.apply(Setting.API_TOKEN, (v, name) -> b.apiToken = checkSecret(v, name));
+        read.apply(Setting.API_BASE_URL, (v, name) -> b.apiBaseUrl = parseUrl(v, name));
+        read.apply(Setting.QUEUE_ID, (v, name) -> b.queueId = checkQueueId(v, name));
+        read.apply(Setting.DLQ_ID, (v, name) -> b.dlqId = checkQueueId(v, name));
+        read.apply(Setting.BUCKET, (v, name) -> b.bucket = checkBucket(v, name));
+        read.apply(Setting.ACCESS_KEY_ID, (v, name) -> b.accessKeyId = checkCredentialText(v, name));
+        read.apply(Setting.SECRET_ACCESS_KEY, (v, name) -> b.secretAccessKey = checkSecret(v, name));
+        read.apply(Setting.JURISDICTION, (v, name) -> b.jurisdiction = checkJurisdiction(v, name));
+        read.apply(Setting.R2_ENDPOINT, (v, name) -> b.r2Endpoint = parseUrl(v, name));
+        read.apply(Setting.PREFIX, (v, name) -> b.prefix = checkPrefix(v, name));
+        read.apply(Setting.ROOTKEY_API_URL, (v, name) -> b.rootkeyApiUrl = parseUrl(v, name));
+        read.apply(Setting.ROOTKEY_API_KEY, (v, name) -> b.rootkeyApiKey = checkSecret(v, name));
+        read.apply(Setting.MAX_FILE_SIZE_BYTES, (v, name) -> b.maxFileSizeBytes = parseMaxFileSize(v, name));
+        read.apply(Setting.ALLOW_INSECURE_LOOPBACK, (v, name) -> b.allowInsecureLoopback = parseBoolean(v, name));
         problems.addAll(b.problems(true, invalid));
         if (!problems.isEmpty()) {
             throw new ConfigurationException("the connector configuration has " + problems.size()
@@ -233,7 +233,7 @@ public final class R2ConnectorConfig {
         return r2Endpoint;
     }
 
-    /** The S3 endpoint the bucket is read from: {@link #r2Endpoint()}, or the account's (jurisdiction's) R2 endpoint. */
+    /** The S3 endpoint the bucket is read from: {@link #r2Endpoint()}, or the account's (and jurisdiction's) R2 one. */
     public URI objectStoreEndpoint() {
         return r2Endpoint.orElseGet(() -> jurisdiction
                 .map(j -> R2ObjectReader.endpointFor(accountId, j))
@@ -272,7 +272,8 @@ public final class R2ConnectorConfig {
                 + ", queueId=" + queueId + ", dlqId=" + dlqId.orElse("none") + ", bucket=" + bucket
                 + ", accessKeyId=" + accessKeyId + ", secretAccessKey=redacted, jurisdiction="
                 + jurisdiction.map(Jurisdiction::wireName).orElse("none") + ", r2Endpoint="
-                + r2Endpoint.map(URI::toString).orElse("none") + ", prefix=" + prefix.map(Printable::quote).orElse("none")
+                + r2Endpoint.map(URI::toString).orElse("none") + ", prefix="
+                + prefix.map(Printable::quote).orElse("none")
                 + ", rootkeyApiUrl=" + rootkeyApiUrl + ", rootkeyApiKey=redacted, maxFileSizeBytes=" + maxFileSizeBytes
                 + ", allowInsecureLoopback=" + allowInsecureLoopback + "]";
     }
@@ -407,13 +408,14 @@ public final class R2ConnectorConfig {
             this.invalid = invalid;
         }
 
-        void apply(Setting setting, Consumer<String> parse) {
+        /** Parses the variable when it is set: {@code parse} gets the value and the variable's name. */
+        void apply(Setting setting, BiConsumer<String, String> parse) {
             String value = env.get(setting.env);
             if (isBlank(value)) {
                 return;
             }
             try {
-                parse.accept(value);
+                parse.accept(value, setting.env);
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage());
                 invalid.add(setting);
@@ -465,19 +467,22 @@ public final class R2ConnectorConfig {
 
         /** The id of the queue the bucket's events go to, 32 lowercase hex characters. Required. */
         public Builder queueId(String queueId) {
-            this.queueId = checkQueueId(Objects.requireNonNull(queueId, Setting.QUEUE_ID.property), Setting.QUEUE_ID.property);
+            String name = Setting.QUEUE_ID.property;
+            this.queueId = checkQueueId(Objects.requireNonNull(queueId, name), name);
             return this;
         }
 
         /** The id of the dead-letter queue, 32 lowercase hex characters. Optional. */
         public Builder dlqId(String dlqId) {
-            this.dlqId = checkQueueId(Objects.requireNonNull(dlqId, Setting.DLQ_ID.property), Setting.DLQ_ID.property);
+            String name = Setting.DLQ_ID.property;
+            this.dlqId = checkQueueId(Objects.requireNonNull(dlqId, name), name);
             return this;
         }
 
         /** The bucket to anchor from (an R2 bucket name). Required. */
         public Builder bucket(String bucket) {
-            this.bucket = checkBucket(Objects.requireNonNull(bucket, Setting.BUCKET.property), Setting.BUCKET.property);
+            String name = Setting.BUCKET.property;
+            this.bucket = checkBucket(Objects.requireNonNull(bucket, name), name);
             return this;
         }
 
@@ -562,7 +567,8 @@ public final class R2ConnectorConfig {
             List<String> problems = new ArrayList<>();
             for (Setting s : Setting.values()) {
                 if (s.required && requiredValue(s) == null && !alreadyReported.contains(s)) {
-                    problems.add(fromEnv ? s.env + " is not set" : "no " + s.property + ": call " + s.property + "(...)");
+                    problems.add(fromEnv ? s.env + " is not set"
+                            : "no " + s.property + ": call " + s.property + "(...)");
                 }
             }
             if (apiBaseUrl == null) {

@@ -65,7 +65,8 @@ import java.util.regex.Pattern;
  * {@code InvalidAccessKeyId}, {@code NoSuchBucket}, any 401/403): {@link ConfigurationException} saying which setting
  * to check;</li>
  * <li>any other error answer (5xx, {@code SlowDown}, {@code InternalError}, 429, other 4xx):
- * {@link DependencyException} with the HTTP status, the S3 error code and the {@code Retry-After} delay when given;</li>
+ * {@link DependencyException} with the HTTP status, the S3 error code and the {@code Retry-After} delay when
+ * given;</li>
  * <li>no answer (connection refused, reset, timeout): {@link IOException} ({@link SocketTimeoutException} for
  * timeouts), with the SDK's exception as its cause.</li>
  * </ul>
@@ -421,7 +422,10 @@ public final class R2ObjectReader implements ObjectReader {
             return this;
         }
 
-        /** Lets {@link #endpoint(URI)} be plain http to localhost, 127.0.0.0/8 or ::1 (local stand-ins, tests). Default false. */
+        /**
+         * Lets {@link #endpoint(URI)} be plain http to localhost, 127.0.0.0/8 or ::1 (local stand-ins, tests).
+         * Default false.
+         */
         public Builder allowInsecureLoopback(boolean allowInsecureLoopback) {
             this.allowInsecureLoopback = allowInsecureLoopback;
             return this;
@@ -469,7 +473,10 @@ public final class R2ObjectReader implements ObjectReader {
             return this;
         }
 
-        /** Pooled connections, 1 to 10,000; keep it at least the connector's concurrency. Default {@value R2ObjectReader#DEFAULT_MAX_CONNECTIONS}. */
+        /**
+         * Pooled connections, 1 to 10,000; keep it at least the connector's concurrency. Default
+         * {@value R2ObjectReader#DEFAULT_MAX_CONNECTIONS}.
+         */
         public Builder maxConnections(int maxConnections) {
             if (maxConnections < 1 || maxConnections > 10_000) {
                 throw new IllegalArgumentException("maxConnections must be between 1 and 10000, was " + maxConnections);
@@ -529,7 +536,8 @@ public final class R2ObjectReader implements ObjectReader {
         public R2ObjectReader build() {
             if (s3Client != null) {
                 if (!clientOptions.isEmpty()) {
-                    throw new IllegalStateException("s3Client(...) is used as given, so " + String.join(", ", clientOptions)
+                    throw new IllegalStateException("s3Client(...) is used as given, so "
+                            + String.join(", ", clientOptions)
                             + " would be ignored: configure the S3Client itself, or drop s3Client(...)");
                 }
                 Optional<URI> override = s3Client.serviceClientConfiguration().endpointOverride();
