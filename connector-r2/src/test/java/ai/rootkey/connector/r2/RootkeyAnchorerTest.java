@@ -200,6 +200,18 @@ class RootkeyAnchorerTest {
     }
 
     @Test
+    void hostileBucketAndETag_followTheSameRule() throws Exception {
+        created();
+        anchor(new SourceRef("b\u00fccket", "k", Optional.of("\"\u00e9tag\"")), new byte[] {1});
+        LoggedRequest request = onlyRequest();
+        assertThat(request.getHeader("x-rootkey-source-bucket")).isEqualTo("b%C3%BCcket");
+        assertThat(request.getHeader("x-rootkey-source-bucket-encoding")).isEqualTo("percent");
+        assertThat(request.getHeader("x-rootkey-source-etag")).isEqualTo("%C3%A9tag");
+        assertThat(request.getHeader("x-rootkey-source-etag-encoding")).isEqualTo("percent");
+        assertThat(request.containsHeader("x-rootkey-source-key-encoding")).isFalse();
+    }
+
+    @Test
     void longAsciiKey_isSentUnchanged() throws Exception {
         created();
         String key = "k".repeat(1024);

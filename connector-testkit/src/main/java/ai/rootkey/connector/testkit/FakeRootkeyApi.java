@@ -398,6 +398,9 @@ public final class FakeRootkeyApi implements AutoCloseable {
             case "GET":
             case "HEAD":
                 drain(exchange);
+                if (fault != null && fault.kind == Fault.Kind.LATENCY) {
+                    pause(fault.duration);
+                }
                 respond(exchange, 405, error("method_not_allowed", "upload files with POST"), Map.of("Allow", "POST"));
                 return;
             default:
@@ -871,7 +874,7 @@ public final class FakeRootkeyApi implements AutoCloseable {
             return new Fault(Kind.RESET, 0, null);
         }
 
-        /** Handles the request normally (recording the file) but answers only after {@code delay}. */
+        /** Handles the request normally (recording an upload) but answers only after {@code delay}. */
         public static Fault latency(Duration delay) {
             return new Fault(Kind.LATENCY, 0, requirePositive(delay, "delay"));
         }

@@ -2,8 +2,10 @@ package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.testkit.internal.Printable;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,10 +38,12 @@ public record ReceivedFile(String id, String bucket, String key, Optional<String
         Objects.requireNonNull(eTag, "eTag");
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(sha256, "sha256");
+        Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(receivedAt, "receivedAt");
+        Objects.requireNonNull(content, "content");
         Map<String, List<String>> copy = new TreeMap<>();
         headers.forEach((name, values) -> copy.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
-        headers = java.util.Collections.unmodifiableMap(copy);
+        headers = Collections.unmodifiableMap(copy);
         content = content.map(byte[]::clone);
     }
 
@@ -51,7 +55,7 @@ public record ReceivedFile(String id, String bucket, String key, Optional<String
 
     /** The content as UTF-8 text, when it was retained. */
     public Optional<String> contentAsUtf8() {
-        return content.map(bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        return content.map(bytes -> new String(bytes, StandardCharsets.UTF_8));
     }
 
     /** The first value of a request header (name in any case). */
