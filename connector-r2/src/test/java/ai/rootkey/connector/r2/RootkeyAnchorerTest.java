@@ -9,6 +9,8 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,11 +20,16 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -34,6 +41,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -50,6 +58,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -136,8 +145,7 @@ class RootkeyAnchorerTest {
         created();
         anchor(ref("a"), new byte[1]);
         anchor(ref("b"), new byte[1]);
-        List<LoggedRequest> requests = api.findAll(com.github.tomakehurst.wiremock.client.WireMock
-                .postRequestedFor(urlEqualTo(PATH)));
+        List<LoggedRequest> requests = api.findAll(postRequestedFor(urlEqualTo(PATH)));
         assertThat(boundaryOf(requests.get(0))).isNotEqualTo(boundaryOf(requests.get(1)));
     }
 
@@ -279,6 +287,36 @@ class RootkeyAnchorerTest {
         try (RootkeyAnchorer anchorer = anchorer(b -> b.apiUrl("http://127.0.0.1:" + port))) {
             assertThatThrownBy(() -> anchorer.anchor(request(ref("a.txt"), new byte[] {1})))
                     .isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX) // Linux drops SYNs to a full accept queue; other systems may refuse instead
+    void connectTimeout_boundsAConnectionThatIsNeverAccepted() throws Exception {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs.
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    Socket socket = new Socket();
+                    try {
+                        socket.connect(full.getLocalSocketAddress(), 200);
+                        fillers.add(socket);
+                    } catch (SocketTimeoutException queueIsFull) {
+                        socket.close();
+                        break;
+                    }
+                }
+                try (RootkeyAnchorer anchorer = anchorer(b -> b.apiUrl("http://127.0.0.1:" + full.getLocalPort())
+                        .connectTimeout(Duration.ofMillis(300)))) {
+                    assertThatThrownBy(() -> anchorer.anchor(request(ref("a.txt"), new byte[1])))
+                            .isInstanceOf(HttpConnectTimeoutException.class);
+                }
+            } finally {
+                for (Socket socket : fillers) {
+                    socket.close();
+                }
+            }
         }
     }
 
@@ -612,7 +650,7 @@ class RootkeyAnchorerTest {
         start += 4;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(body, start, body.length - closing.length - start);
-        byte[] tail = java.util.Arrays.copyOfRange(body, body.length - closing.length, body.length);
+        byte[] tail = Arrays.copyOfRange(body, body.length - closing.length, body.length);
         assertThat(tail).isEqualTo(closing);
         return out.toByteArray();
     }
@@ -655,7 +693,7 @@ class RootkeyAnchorerTest {
                 Thread.sleep(pause.toMillis()); // simulates a slow source; nothing waits on a result here
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
+                throw new InterruptedIOException();
             }
             int n = Math.min(Math.min(len, step), content.length - position);
             System.arraycopy(content, position, b, off, n);

@@ -7,18 +7,22 @@ import ai.rootkey.connector.r2.RootkeyAnchorer;
 import ai.rootkey.connector.r2.Secret;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.lifecycle.BeforeTry;
 
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -91,11 +95,11 @@ class RootkeyAnchorerRoundTripProperties {
     @Provide
     Arbitrary<String> names() {
         Arbitrary<Integer> codePoint = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, Arbitraries.integers().between(0x21, 0x7E)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.of((int) '/', (int) ' ', (int) '%', (int) '"', (int) '\\',
+                Tuple.of(6, Arbitraries.integers().between(0x21, 0x7E)),
+                Tuple.of(2, Arbitraries.of((int) '/', (int) ' ', (int) '%', (int) '"', (int) '\\',
                         (int) '\r', (int) '\n', (int) '\t', 0, 0x7F, 0x202E, 0xFEFF)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0x80, 0xD7FF)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0x10000, 0x10FFFF)));
+                Tuple.of(1, Arbitraries.integers().between(0x80, 0xD7FF)),
+                Tuple.of(1, Arbitraries.integers().between(0x10000, 0x10FFFF)));
         return codePoint.list().ofMinSize(1).ofMaxSize(300).map(cps -> {
             StringBuilder s = new StringBuilder();
             cps.forEach(s::appendCodePoint);
@@ -117,13 +121,13 @@ class RootkeyAnchorerRoundTripProperties {
         return Arbitraries.oneOf(
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
                 // Large bodies from a seed: generating them byte by byte through jqwik would be slow.
-                net.jqwik.api.Combinators.combine(Arbitraries.longs(), Arbitraries.integers().between(60_000, 140_000))
+                Combinators.combine(Arbitraries.longs(), Arbitraries.integers().between(60_000, 140_000))
                         .as((seed, size) -> {
                             byte[] bytes = new byte[size];
-                            new java.util.Random(seed).nextBytes(bytes);
+                            new Random(seed).nextBytes(bytes);
                             return bytes;
                         }),
                 Arbitraries.of("\r\n--rootkey-", "--\r\n", "\r\n\r\n").map(s -> s.getBytes(
-                        java.nio.charset.StandardCharsets.US_ASCII)));
+                        StandardCharsets.US_ASCII)));
     }
 }

@@ -8,6 +8,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 
@@ -34,7 +35,7 @@ class StrictMultipartParserProperties {
     Arbitrary<byte[]> contents() {
         Arbitrary<byte[]> pieces = Arbitraries.oneOf(
                 Arbitraries.of("\r", "\n", "\r\n", "-", "--", "\r\n--", "\r\n--rootkey-", "rootkey-0123")
-                        .map(s -> s.getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                        .map(s -> s.getBytes(StandardCharsets.US_ASCII)),
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(300));
         return pieces.list().ofMaxSize(60).map(list -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
