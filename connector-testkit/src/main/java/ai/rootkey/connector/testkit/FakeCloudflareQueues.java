@@ -58,8 +58,9 @@ import java.util.regex.Pattern;
  *       dropped when there is none. {@code max_retries: 5} therefore means five deliveries, which is what the
  *       connector's five attempts assume.</li>
  *   <li>Ack: accepted for any lease issued for a message still in the queue, even after the lease expired or the
- *       message was redelivered since. Retry: only for the message's latest lease. A lease whose message is gone,
- *       or that was never issued, is reported in {@code warnings} (a map lease to reason), never as an error.</li>
+ *       message was redelivered since. Retry: only for the message's latest lease, once. A lease whose message is
+ *       gone, that was superseded or already retried, or that was never issued, is reported in {@code warnings} (a
+ *       map lease to reason), never as an error.</li>
  *   <li>Every request needs {@code Authorization: Bearer <token>}; otherwise 401 with error code 10000. A wrong
  *       account id is 403 (code 10000), an unknown queue id 404. Other error codes are the fake's own.</li>
  *   <li>Expiries are checked lazily on every call, so an injected {@link Clock} or {@link #advanceTime(Duration)}

@@ -283,6 +283,19 @@ class FakeCloudflareQueuesTest {
     }
 
     @Test
+    void retry_sameLeaseTwice_secondIsAWarningAndChangesNothing() throws Exception {
+        fake.publish(queue, EVENT);
+        String lease = messages(pull(queue, 10, 1000)).get(0).get("lease_id").asText();
+        settle(queue, List.of(), Map.of(lease, 60));
+
+        JsonNode again = settle(queue, List.of(), Map.of(lease, 0));
+
+        assertThat(again.get("retryCount").asInt()).isZero();
+        assertThat(again.get("warnings").get(lease).asText()).contains("already settled");
+        assertThat(messages(pull(queue, 10, 1000))).as("still delayed by the first retry").isEmpty();
+    }
+
+    @Test
     void retryDelayAbove12Hours_isABadRequest_andNothingIsApplied() throws Exception {
         fake.publish(queue, EVENT);
         String lease = messages(pull(queue, 10, 1000)).get(0).get("lease_id").asText();

@@ -35,8 +35,8 @@ import java.util.function.Supplier;
  *   <li>Ack: accepted for any lease ever issued for a message that is still in the queue, even when the lease
  *       expired and the message was redelivered since (Cloudflare accepts acks after the lease expired). A lease
  *       whose message is gone (acked, dead-lettered) or that was never issued is a warning, not an error.</li>
- *   <li>Retry: accepted only for the message's latest lease, live or expired; a lease superseded by a newer
- *       delivery is a warning (another consumer holds the message).</li>
+ *   <li>Retry: accepted only for the message's latest lease, live or expired, and only once; a lease superseded
+ *       by a newer delivery (another consumer holds the message) or already retried is a warning.</li>
  * </ul>
  */
 public final class QueueStore {
@@ -277,11 +277,13 @@ public final class QueueStore {
                 continue;
             }
             if (!r.leaseId().equals(m.latestLease)) {
-                warnings.put(r.leaseId(), "lease superseded: the message was delivered again since");
+                warnings.put(r.leaseId(), m.latestLease == null ? "lease already settled by a retry"
+                        : "lease superseded: the message was delivered again since");
                 continue;
             }
             retryCount++;
             m.leaseExpiresAt = null;
+            m.latestLease = null; // a retry settles the lease: retrying it again is a warning
             if (m.attempts >= q.settings.maxRetries()) {
                 deadLetter(q, m, now);
             } else {
