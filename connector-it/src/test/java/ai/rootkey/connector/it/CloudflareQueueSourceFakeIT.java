@@ -33,6 +33,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -176,6 +182,49 @@ class CloudflareQueueSourceFakeIT {
 
     private static String keyOf(String eventJson) {
         return R2EventCodec.standard().parse(eventJson).key();
+    }
+
+    @Test
+    void receiveAndSettleOnTwoThreads_drainTheQueue() throws Exception {
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            bodies.add(event("concurrent/" + i + ".pdf"));
+        }
+        source.publishBatch(bodies);
+        BlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> receiver = threads.submit(() -> {
+                int n = 0;
+                while (n < 300) {
+                    for (Delivery d : source.receive(7).deliveries()) {
+                        received.add(d);
+                        n++;
+                    }
+                }
+                return n;
+            });
+            Future<Integer> settler = threads.submit(() -> {
+                int n = 0;
+                while (n < 300) {
+                    List<Delivery> chunk = new ArrayList<>();
+                    Delivery first = received.poll(10, TimeUnit.SECONDS);
+                    assertThat(first).as("a delivery arrives").isNotNull();
+                    chunk.add(first);
+                    received.drainTo(chunk, 40);
+                    source.settle(chunk.stream().map(Settlement::ack).toList());
+                    n += chunk.size();
+                }
+                return n;
+            });
+            assertThat(receiver.get(30, TimeUnit.SECONDS)).isEqualTo(300);
+            assertThat(settler.get(30, TimeUnit.SECONDS)).isEqualTo(300);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(fake.queue(queueId).acked()).hasSize(300);
+        assertThat(fake.queue(queueId).backlog()).isEmpty();
+        assertThat(fake.queue(queueId).deliveredCount()).isEqualTo(300);
     }
 
     @Test

@@ -493,6 +493,23 @@ class CloudflareQueueSourceTest {
     }
 
     @Test
+    void retryAfterAsHttpDate_isReadAgainstTheClock() throws Exception {
+        Instant now = Instant.parse("2026-11-20T09:00:00Z");
+        try (CloudflareQueueSource dated = builder().clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+                .apiRetry(3, Duration.ofMillis(1), Duration.ofSeconds(5)).build()) {
+            server.stubFor(post(PULL).inScenario("dated").whenScenarioStateIs(Scenario.STARTED)
+                    .willReturn(aResponse().withStatus(503).withHeader("Retry-After", "Fri, 20 Nov 2026 09:00:03 GMT"))
+                    .willSetStateTo("ok"));
+            server.stubFor(post(PULL).inScenario("dated").whenScenarioStateIs("ok")
+                    .willReturn(okJson(fixture("queues-pull-empty.json"))));
+
+            dated.receive(1);
+
+            assertThat(sleeps).containsExactly(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
     void persistent500_throwsDependencyExceptionAfterConfiguredAttempts() {
         server.stubFor(post(PULL).willReturn(aResponse().withStatus(500)
                 .withBody("{\"success\":false,\"errors\":[{\"code\":10001,\"message\":\"Internal error\"}]}")));
