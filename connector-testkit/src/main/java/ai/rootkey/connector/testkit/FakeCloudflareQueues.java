@@ -2,8 +2,8 @@ package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.testkit.internal.FakeQueuesHandler;
 import ai.rootkey.connector.testkit.internal.FakeQueuesMain;
-import ai.rootkey.connector.testkit.internal.FaultPlan;
-import ai.rootkey.connector.testkit.internal.QueueStore;
+import ai.rootkey.connector.testkit.internal.FakeQueuesFaults;
+import ai.rootkey.connector.testkit.internal.FakeQueuesStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -79,7 +79,7 @@ public final class FakeCloudflareQueues implements AutoCloseable {
     /** The most body bytes one publish-batch call may carry: 256 KB. */
     public static final int MAX_BATCH_BYTES = FakeQueuesHandler.MAX_BATCH_BYTES;
     /** The largest message body: 128 KB. */
-    public static final int MAX_MESSAGE_BYTES = QueueStore.MAX_MESSAGE_BYTES;
+    public static final int MAX_MESSAGE_BYTES = FakeQueuesStore.MAX_MESSAGE_BYTES;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -94,8 +94,8 @@ public final class FakeCloudflareQueues implements AutoCloseable {
 
     private final int requestedPort;
     private final String accountId;
-    private final QueueStore store;
-    private final FaultPlan faults;
+    private final FakeQueuesStore store;
+    private final FakeQueuesFaults faults;
     private final FakeQueuesHandler handler;
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
     private final Clock clock;
@@ -108,8 +108,8 @@ public final class FakeCloudflareQueues implements AutoCloseable {
         this.requestedPort = b.port;
         this.accountId = b.accountId;
         this.clock = b.clock;
-        this.store = new QueueStore(this::now, b.seed);
-        this.faults = new FaultPlan(b.seed ^ 0x5DEECE66DL);
+        this.store = new FakeQueuesStore(this::now, b.seed);
+        this.faults = new FakeQueuesFaults(b.seed ^ 0x5DEECE66DL);
         this.handler = new FakeQueuesHandler(store, faults, accountId, b.token);
     }
 

@@ -1,6 +1,6 @@
 package ai.rootkey.connector.testkit;
 
-import ai.rootkey.connector.testkit.internal.QueueStore;
+import ai.rootkey.connector.testkit.internal.FakeQueuesStore;
 
 import java.util.List;
 
@@ -9,11 +9,11 @@ import java.util.List;
  * taken after applying expired leases. Thread-safe.
  */
 public final class FakeQueue {
-    private final QueueStore store;
+    private final FakeQueuesStore store;
     private final String id;
     private final String name;
 
-    FakeQueue(QueueStore store, String id, String name) {
+    FakeQueue(FakeQueuesStore store, String id, String name) {
         this.store = store;
         this.id = id;
         this.name = name;

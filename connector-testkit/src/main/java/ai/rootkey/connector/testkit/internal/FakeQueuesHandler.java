@@ -50,8 +50,8 @@ public final class FakeQueuesHandler implements HttpHandler {
     private static final Pattern ROUTE = Pattern.compile(
             "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/batch|consumers)$");
 
-    private final QueueStore store;
-    private final FaultPlan faults;
+    private final FakeQueuesStore store;
+    private final FakeQueuesFaults faults;
     private final String accountId;
     private final Map<QueueEndpoint, LongAdder> requests = new EnumMap<>(QueueEndpoint.class);
     private volatile String token;
@@ -76,7 +76,7 @@ public final class FakeQueuesHandler implements HttpHandler {
         }
     }
 
-    public FakeQueuesHandler(QueueStore store, FaultPlan faults, String accountId, String token) {
+    public FakeQueuesHandler(FakeQueuesStore store, FakeQueuesFaults faults, String accountId, String token) {
         this.store = Objects.requireNonNull(store, "store");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.accountId = Objects.requireNonNull(accountId, "accountId");
@@ -213,11 +213,11 @@ public final class FakeQueuesHandler implements HttpHandler {
     private Reply pull(String queueId, JsonNode request) {
         Optional<Integer> batchSize = optionalLong(request, "batch_size").map(Math::toIntExact);
         Optional<Duration> visibility = optionalLong(request, "visibility_timeout_ms").map(Duration::ofMillis);
-        QueueStore.PullResult pulled = store.pull(queueId, batchSize, visibility);
+        FakeQueuesStore.PullResult pulled = store.pull(queueId, batchSize, visibility);
         ObjectNode result = JSON.createObjectNode();
         result.put("message_backlog_count", pulled.backlogCount());
         ArrayNode messages = result.putArray("messages");
-        for (QueueStore.Pulled m : pulled.messages()) {
+        for (FakeQueuesStore.Pulled m : pulled.messages()) {
             ObjectNode node = messages.addObject();
             node.put("id", m.id());
             node.put("lease_id", m.leaseId());
@@ -242,11 +242,11 @@ public final class FakeQueuesHandler implements HttpHandler {
         for (JsonNode a : array(request, "acks")) {
             acks.add(leaseId(a));
         }
-        List<QueueStore.RetryRequest> retries = new ArrayList<>();
+        List<FakeQueuesStore.RetryRequest> retries = new ArrayList<>();
         for (JsonNode r : array(request, "retries")) {
-            retries.add(new QueueStore.RetryRequest(leaseId(r), optionalLong(r, "delay_seconds")));
+            retries.add(new FakeQueuesStore.RetryRequest(leaseId(r), optionalLong(r, "delay_seconds")));
         }
-        QueueStore.SettleResult settled = store.settle(queueId, acks, retries);
+        FakeQueuesStore.SettleResult settled = store.settle(queueId, acks, retries);
         ObjectNode result = JSON.createObjectNode();
         result.put("ackCount", settled.ackCount());
         result.put("retryCount", settled.retryCount());
@@ -312,7 +312,7 @@ public final class FakeQueuesHandler implements HttpHandler {
             throw new BadRequest("content_type must be json or text, was " + type);
         }
         Duration delay = Duration.ofSeconds(optionalLong(message, "delay_seconds").or(() -> defaultDelay).orElse(0L));
-        QueueStore.checkPublish(type, bytes, delay);
+        FakeQueuesStore.checkPublish(type, bytes, delay);
         return new Publication(type, bytes, delay);
     }
 

@@ -16,7 +16,7 @@ import java.util.Random;
  * Which requests fail and how: scripted faults first (in the order they were scripted), then random ones drawn
  * from a seeded {@link Random} at a per-endpoint rate. Counts what it injected. Thread-safe.
  */
-public final class FaultPlan {
+public final class FakeQueuesFaults {
     private final Random random;
     private final List<Scripted> scripted = new ArrayList<>();
     private final Map<QueueEndpoint, Rate> rates = new EnumMap<>(QueueEndpoint.class);
@@ -37,7 +37,7 @@ public final class FaultPlan {
     private record Rate(double rate, List<QueueFault> mix) {
     }
 
-    public FaultPlan(long seed) {
+    public FakeQueuesFaults(long seed) {
         this.random = new Random(seed);
     }
 

@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  *       by a newer delivery (another consumer holds the message) or already retried is a warning.</li>
  * </ul>
  */
-public final class QueueStore {
+public final class FakeQueuesStore {
     public static final int MAX_BATCH_SIZE = 100;
     public static final long MAX_DELAY_SECONDS = 43_200;
     public static final Duration MAX_VISIBILITY_TIMEOUT = Duration.ofHours(12);
@@ -120,7 +120,7 @@ public final class QueueStore {
         }
     }
 
-    public QueueStore(Supplier<Instant> clock, long seed) {
+    public FakeQueuesStore(Supplier<Instant> clock, long seed) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ids = new Random(seed);
     }
