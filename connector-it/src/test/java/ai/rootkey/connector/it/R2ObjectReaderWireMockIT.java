@@ -61,7 +61,7 @@ class R2ObjectReaderWireMockIT {
     }
 
     private static R2ObjectReader.Builder readerBuilder() {
-        return R2ObjectReader.builder().endpoint(URI.create(wireMock.baseUrl())).allowInsecureLoopback(true)
+        return R2ObjectReader.builder().endpoint(URI.create(wireMock.baseUrl())).allowInsecureLoopbackForTesting(true)
                 .accessKeyId("key-id").secretAccessKey(Secret.of("secret"));
     }
 

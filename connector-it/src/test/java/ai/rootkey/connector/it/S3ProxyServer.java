@@ -110,7 +110,7 @@ public final class S3ProxyServer implements AutoCloseable {
     public R2ObjectReader.Builder readerBuilder() {
         return R2ObjectReader.builder()
                 .endpoint(endpoint)
-                .allowInsecureLoopback(true)
+                .allowInsecureLoopbackForTesting(true)
                 .accessKeyId(IDENTITY)
                 .secretAccessKey(Secret.of(CREDENTIAL));
     }

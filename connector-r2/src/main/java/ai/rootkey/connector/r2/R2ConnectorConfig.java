@@ -608,7 +608,7 @@ public final class R2ConnectorConfig {
             }
             try {
                 Endpoints.requireHttpsOrLoopback(uri, allowInsecureLoopback, setting.name(fromEnv));
-            } catch (IllegalArgumentException e) {
+            } catch (ConfigurationException e) {
                 problems.add(e.getMessage());
             }
         }

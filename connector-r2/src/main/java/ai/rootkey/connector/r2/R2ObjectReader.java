@@ -414,7 +414,7 @@ public final class R2ObjectReader implements ObjectReader {
         /**
          * An explicit endpoint, for an S3-compatible server (S3Proxy, MinIO) or a proxy; it takes precedence over the
          * one derived from {@link #accountId(String)}. Must be https, or http to a loopback host with
-         * {@link #allowInsecureLoopback(boolean)}.
+         * {@link #allowInsecureLoopbackForTesting(boolean)}.
          */
         public Builder endpoint(URI endpoint) {
             this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -426,7 +426,7 @@ public final class R2ObjectReader implements ObjectReader {
          * Lets {@link #endpoint(URI)} be plain http to localhost, 127.0.0.0/8 or ::1 (local stand-ins, tests).
          * Default false.
          */
-        public Builder allowInsecureLoopback(boolean allowInsecureLoopback) {
+        public Builder allowInsecureLoopbackForTesting(boolean allowInsecureLoopback) {
             this.allowInsecureLoopback = allowInsecureLoopback;
             return this;
         }
@@ -460,7 +460,7 @@ public final class R2ObjectReader implements ObjectReader {
             config.r2Endpoint().ifPresent(this::endpoint);
             accessKeyId(config.accessKeyId());
             secretAccessKey(config.secretAccessKey());
-            return allowInsecureLoopback(config.allowInsecureLoopback());
+            return allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
         }
 
         /**
@@ -560,11 +560,7 @@ public final class R2ObjectReader implements ObjectReader {
             }
             URI target;
             if (endpoint != null) {
-                try {
-                    target = Endpoints.requireHttpsOrLoopback(endpoint, allowInsecureLoopback, "endpoint");
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException(e.getMessage(), e);
-                }
+                target = Endpoints.requireHttpsOrLoopback(endpoint, allowInsecureLoopback, "endpoint");
             } else {
                 target = jurisdiction == null ? endpointFor(accountId) : endpointFor(accountId, jurisdiction);
             }

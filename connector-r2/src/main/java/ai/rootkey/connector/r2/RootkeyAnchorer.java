@@ -12,7 +12,7 @@ import ai.rootkey.connector.r2.internal.HeaderValues;
 import ai.rootkey.connector.r2.internal.MultipartFraming;
 import ai.rootkey.connector.r2.internal.Progress;
 import ai.rootkey.connector.r2.internal.RetryAfter;
-import ai.rootkey.connector.r2.internal.SecureEndpoints;
+import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.r2.internal.UploadBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,8 +83,6 @@ public final class RootkeyAnchorer implements Anchorer {
     private static final Logger LOG = LoggerFactory.getLogger(RootkeyAnchorer.class);
     private static final Duration MAX_TIMEOUT = Duration.ofHours(24);
     private static final String URL_SETTING = "apiUrl (ROOTKEY_API_URL)";
-    private static final String LOOPBACK_SWITCH =
-            "allowInsecureLoopbackForTesting(true) (" + SecureEndpoints.INSECURE_LOOPBACK_VARIABLE + "=true)";
 
     private final Secret apiKey;
     private final URI uploadUri;
@@ -368,12 +366,8 @@ public final class RootkeyAnchorer implements Anchorer {
                 throw new IllegalStateException("connectTimeout applies only to the HttpClient the builder creates: "
                         + "set it on your own HttpClient, or do not pass one");
             }
-            URI base = SecureEndpoints.require(apiUrl, allowInsecureLoopback, URL_SETTING, LOOPBACK_SWITCH);
-            String text = base.toString();
-            if (text.endsWith("/")) {
-                text = text.substring(0, text.length() - 1);
-            }
-            return new RootkeyAnchorer(this, URI.create(text + UPLOAD_PATH));
+            URI base = Endpoints.requireHttpsOrLoopback(apiUrl, allowInsecureLoopback, URL_SETTING);
+            return new RootkeyAnchorer(this, URI.create(base + UPLOAD_PATH));
         }
 
         /** The settings; never the API key. */

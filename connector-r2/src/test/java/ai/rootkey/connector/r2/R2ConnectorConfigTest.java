@@ -183,7 +183,7 @@ class R2ConnectorConfigTest {
                 + "http://api.example.com); plain http is only allowed to a loopback host (localhost, 127.0.0.1, ::1) "
                 + "with ROOTKEY_ALLOW_INSECURE_LOOPBACK=true");
         assertOnlyProblem(with("ROOTKEY_API_URL", "http://127.0.0.1:8080"), "ROOTKEY_API_URL must be https (got "
-                + "http://127.0.0.1:8080); set ROOTKEY_ALLOW_INSECURE_LOOPBACK=true (allowInsecureLoopback(true) in "
+                + "http://127.0.0.1:8080); set ROOTKEY_ALLOW_INSECURE_LOOPBACK=true (allowInsecureLoopbackForTesting(true) in "
                 + "code) only for a local stand-in on 127.0.0.1");
     }
 
@@ -250,9 +250,9 @@ class R2ConnectorConfigTest {
     @Test
     void urls_mustBeAbsoluteHttpUrls() {
         assertOnlyProblem(with("R2_ENDPOINT", "minio.internal:9000"),
-                "R2_ENDPOINT must be an absolute http(s) URL with a host (got minio.internal:9000)");
+                "R2_ENDPOINT must be an absolute https URL with a host (got minio.internal:9000)");
         assertOnlyProblem(with("CLOUDFLARE_API_BASE_URL", "ftp://example.com"),
-                "CLOUDFLARE_API_BASE_URL must be an absolute http(s) URL with a host (got ftp://example.com)");
+                "CLOUDFLARE_API_BASE_URL must be an absolute https URL with a host (got ftp://example.com)");
         assertOnlyProblem(with("ROOTKEY_API_URL", "https://exa mple.com"),
                 "ROOTKEY_API_URL is not a valid URL (got \"https://exa mple.com\")");
     }
@@ -349,7 +349,7 @@ class R2ConnectorConfigTest {
                         "no accessKeyId: call accessKeyId(...)", "no secretAccessKey: call secretAccessKey(...)",
                         "no rootkeyApiKey: call rootkeyApiKey(...)",
                         "rootkeyApiUrl must be https (got http://localhost:8080); set ROOTKEY_ALLOW_INSECURE_LOOPBACK=true "
-                                + "(allowInsecureLoopback(true) in code) only for a local stand-in on 127.0.0.1"));
+                                + "(allowInsecureLoopbackForTesting(true) in code) only for a local stand-in on 127.0.0.1"));
     }
 
     @Test

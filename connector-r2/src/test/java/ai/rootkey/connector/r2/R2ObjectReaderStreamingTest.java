@@ -21,7 +21,7 @@ class R2ObjectReaderStreamingTest {
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
 
     private static R2ObjectReader.Builder readerFor(URI endpoint) {
-        return R2ObjectReader.builder().endpoint(endpoint).allowInsecureLoopback(true)
+        return R2ObjectReader.builder().endpoint(endpoint).allowInsecureLoopbackForTesting(true)
                 .accessKeyId("key-id").secretAccessKey(Secret.of("secret")).maxAttempts(1);
     }
 

@@ -109,15 +109,15 @@ class R2ObjectReaderTest {
 
     @Test
     void build_withHttpEndpoint_needsLoopbackAndTheSwitch() {
-        assertThatThrownBy(() -> withCredentials().endpoint(URI.create("http://minio:9000")).allowInsecureLoopback(true)
+        assertThatThrownBy(() -> withCredentials().endpoint(URI.create("http://minio:9000")).allowInsecureLoopbackForTesting(true)
                 .build())
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(ConfigurationException.class)
                 .hasMessageStartingWith("endpoint must be https (got http://minio:9000); plain http is only allowed");
         assertThatThrownBy(() -> withCredentials().endpoint(URI.create("http://127.0.0.1:9000")).build())
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("set ROOTKEY_ALLOW_INSECURE_LOOPBACK=true (allowInsecureLoopback(true) in code)");
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("set ROOTKEY_ALLOW_INSECURE_LOOPBACK=true (allowInsecureLoopbackForTesting(true) in code)");
         try (R2ObjectReader reader = withCredentials().endpoint(URI.create("http://127.0.0.1:9000"))
-                .allowInsecureLoopback(true).build()) {
+                .allowInsecureLoopbackForTesting(true).build()) {
             assertThat(reader.endpoint()).contains(URI.create("http://127.0.0.1:9000"));
         }
     }
@@ -154,7 +154,7 @@ class R2ObjectReaderTest {
 
     @Test
     void open_whenTheSecretSupplierYieldsNothing_isAConfigurationProblem() throws IOException {
-        try (R2ObjectReader reader = R2ObjectReader.builder().endpoint(closedPortEndpoint()).allowInsecureLoopback(true)
+        try (R2ObjectReader reader = R2ObjectReader.builder().endpoint(closedPortEndpoint()).allowInsecureLoopbackForTesting(true)
                 .accessKeyId("key-id").secretAccessKey(Secret.fromSupplier(() -> null)).maxAttempts(1).build()) {
             assertThatThrownBy(() -> reader.open("bucket", "key"))
                     .isInstanceOf(ConfigurationException.class)

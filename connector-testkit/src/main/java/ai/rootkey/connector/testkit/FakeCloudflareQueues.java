@@ -1,0 +1,435 @@
+package ai.rootkey.connector.testkit;
+
+import ai.rootkey.connector.testkit.internal.FakeQueuesHandler;
+import ai.rootkey.connector.testkit.internal.FakeQueuesMain;
+import ai.rootkey.connector.testkit.internal.FakeQueuesFaults;
+import ai.rootkey.connector.testkit.internal.FakeQueuesStore;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A local stand-in for the Cloudflare Queues HTTP API (DESIGN section 6.2) with the real semantics: leases that
+ * expire, attempts that count, retry delays, dead-lettering after {@code max_retries}, the v4 envelope, the bearer
+ * token check, and seeded fault injection. Serves plain http on 127.0.0.1 under {@code /client/v4}, so point a
+ * client's base URL at {@link #baseUrl()} (and allow insecure loopback).
+ *
+ * <pre>{@code
+ * try (FakeCloudflareQueues fake = FakeCloudflareQueues.builder().build().start()) {
+ *     String queueId = fake.createQueue("uploads", QueueConsumerSettings.defaults().withMaxRetries(5));
+ *     fake.publish(queueId, "{\"hello\":1}");
+ *     fake.failNext(QueueEndpoint.PULL, 1, QueueFault.serverError(503));
+ *     // ... run the code under test against fake.baseUrl(), fake.accountId(), queueId, fake.token()
+ *     assertThat(fake.queue(queueId).acked()).hasSize(1);
+ * }
+ * }</pre>
+ *
+ * <p>Semantics (see also {@link QueueConsumerSettings}):
+ * <ul>
+ *   <li>Pull leases visible messages, oldest first; {@code batch_size} defaults to the consumer's (5), at most 100
+ *       (more is a 400 error envelope); the lease is the request's {@code visibility_timeout_ms}, else the
+ *       consumer's, else 30 s; at most 12 h. Each delivery increments {@code attempts} (the first is 1) and gets a
+ *       new opaque lease id; the message id is stable. Bodies come back as Cloudflare sends them: base64 with
+ *       {@code CF-Content-Type: json} (or {@code bytes}, {@code v8}), plain for {@code text}.</li>
+ *   <li>A lease that expires makes the message visible again. A retry makes it visible after
+ *       {@code delay_seconds} (at most 43,200), or the consumer's {@code retry_delay}.</li>
+ *   <li>Exhaustion: a message retried, or whose lease expires, when {@code attempts >= max_retries} moves to the
+ *       consumer's dead-letter queue (another queue of this fake, by name; same message id, attempts reset) or is
+ *       dropped when there is none. {@code max_retries: 5} therefore means five deliveries, which is what the
+ *       connector's five attempts assume.</li>
+ *   <li>Ack: accepted for any lease issued for a message still in the queue, even after the lease expired or the
+ *       message was redelivered since. Retry: only for the message's latest lease, once. A lease whose message is
+ *       gone, that was superseded or already retried, or that was never issued, is reported in {@code warnings} (a
+ *       map lease to reason), never as an error.</li>
+ *   <li>Every request needs {@code Authorization: Bearer <token>}; otherwise 401 with error code 10000. A wrong
+ *       account id is 403 (code 10000), an unknown queue id 404. Other error codes are the fake's own.</li>
+ *   <li>Expiries are checked lazily on every call, so an injected {@link Clock} or {@link #advanceTime(Duration)}
+ *       moves time for leases and delays without waiting.</li>
+ * </ul>
+ * Thread-safe; requests are served concurrently by a thread pool that {@link #close()} stops. Loading this class
+ * sets {@code sun.net.httpserver.nodelay=true} unless it is set (replies are otherwise about 40 ms slow); it only
+ * takes effect when no JDK {@code HttpServer} was created earlier in the JVM.
+ */
+public final class FakeCloudflareQueues implements AutoCloseable {
+    /** The account id unless the builder sets one. */
+    public static final String DEFAULT_ACCOUNT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    /** The API token unless the builder sets one. */
+    public static final String DEFAULT_TOKEN = "fake-cloudflare-api-token";
+    /** The most messages one publish-batch call may carry. */
+    public static final int MAX_BATCH_MESSAGES = FakeQueuesHandler.MAX_BATCH_MESSAGES;
+    /** The most body bytes one publish-batch call may carry: 256 KB. */
+    public static final int MAX_BATCH_BYTES = FakeQueuesHandler.MAX_BATCH_BYTES;
+    /** The largest message body: 128 KB. */
+    public static final int MAX_MESSAGE_BYTES = FakeQueuesStore.MAX_MESSAGE_BYTES;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        // The JDK server flushes headers and body in separate writes; without TCP_NODELAY every reply then waits
+        // for the client's delayed ACK (about 40 ms). Read once, when the JVM's first HttpServer is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+
+    private final int requestedPort;
+    private final String accountId;
+    private final FakeQueuesStore store;
+    private final FakeQueuesFaults faults;
+    private final FakeQueuesHandler handler;
+    private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+    private final Clock clock;
+    private final Object lifecycle = new Object();
+    private HttpServer server;
+    private ExecutorService executor;
+    private boolean closed;
+
+    private FakeCloudflareQueues(Builder b) {
+        this.requestedPort = b.port;
+        this.accountId = b.accountId;
+        this.clock = b.clock;
+        this.store = new FakeQueuesStore(this::now, b.seed);
+        this.faults = new FakeQueuesFaults(b.seed ^ 0x5DEECE66DL);
+        this.handler = new FakeQueuesHandler(store, faults, accountId, b.token);
+    }
+
+    /** A new builder; not thread-safe. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs the fake as a program, for clients in any language: creates a queue and its dead-letter queue and
+     * prints the environment to reach them ({@code CLOUDFLARE_API_BASE_URL}, {@code CLOUDFLARE_ACCOUNT_ID},
+     * {@code CLOUDFLARE_API_TOKEN}, {@code R2_QUEUE_ID}, {@code R2_DLQ_ID}). Options: {@code --port N}
+     * ({@code FAKE_CLOUDFLARE_QUEUES_PORT}, default 8788), {@code --token T} ({@code FAKE_CLOUDFLARE_QUEUES_TOKEN},
+     * default random), {@code --queue NAME}, {@code --dlq NAME}, {@code --max-retries N} (default 5),
+     * {@code --seed N}. Stops on Ctrl-C.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        FakeCloudflareQueues fake;
+        try {
+            fake = FakeQueuesMain.start(Arrays.asList(args), System.getenv(), System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(FakeQueuesMain.USAGE);
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            fake.close();
+            stopped.countDown();
+        }, "fake-cloudflare-queues-shutdown"));
+        stopped.await();
+    }
+
+    /**
+     * Binds 127.0.0.1 and starts serving.
+     *
+     * @throws UncheckedIOException when the port cannot be bound
+     * @throws IllegalStateException when already started or closed
+     */
+    public FakeCloudflareQueues start() {
+        synchronized (lifecycle) {
+            if (server != null || closed) {
+                throw new IllegalStateException(closed ? "closed" : "already started");
+            }
+            AtomicInteger threads = new AtomicInteger();
+            executor = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "fake-cloudflare-queues-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 64);
+            } catch (IOException e) {
+                executor.shutdownNow();
+                throw new UncheckedIOException("cannot bind 127.0.0.1:" + requestedPort, e);
+            }
+            server.createContext("/", handler);
+            server.setExecutor(executor);
+            server.start();
+            return this;
+        }
+    }
+
+    /** Stops serving at once (requests in progress are cut off) and stops the threads. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (server != null) {
+                server.stop(0);
+                executor.shutdownNow();
+            }
+        }
+    }
+
+    /** {@code http://127.0.0.1:PORT/client/v4}, the value for a client's API base URL. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port() + "/client/v4";
+    }
+
+    /** The bound port. */
+    public int port() {
+        synchronized (lifecycle) {
+            if (server == null) {
+                throw new IllegalStateException("not started: call start()");
+            }
+            return server.getAddress().getPort();
+        }
+    }
+
+    public String accountId() {
+        return accountId;
+    }
+
+    /** The token requests must carry now. */
+    public String token() {
+        return handler.token();
+    }
+
+    // ------------------------------------------------------------------ queues
+
+    /** Creates a queue with Cloudflare's default consumer settings and returns its id (32 hex characters). */
+    public String createQueue(String name) {
+        return createQueue(name, QueueConsumerSettings.defaults());
+    }
+
+    /** Creates a queue with the given consumer settings and returns its id (32 hex characters). */
+    public String createQueue(String name, QueueConsumerSettings consumer) {
+        return store.createQueue(name, consumer);
+    }
+
+    /** Replaces a queue's consumer settings (as {@code wrangler queues consumer http add} would). */
+    public void configureConsumer(String queueId, QueueConsumerSettings consumer) {
+        store.configure(queueId, consumer);
+    }
+
+    /** A live view of the queue with this id. */
+    public FakeQueue queue(String queueId) {
+        store.settings(queueId); // fails for an unknown id
+        return new FakeQueue(store, queueId, store.nameOf(queueId));
+    }
+
+    /** A live view of the queue with this name. */
+    public FakeQueue queueNamed(String name) {
+        return queue(store.idOf(name).orElseThrow(() -> new IllegalArgumentException("no queue named " + name)));
+    }
+
+    /** Queue names to ids, in creation order. */
+    public Map<String, String> queueIds() {
+        return store.queueIdsByName();
+    }
+
+    // ------------------------------------------------------------------ publishing from Java
+
+    /** Publishes a JSON message ({@code CF-Content-Type: json}) and returns its id. */
+    public String publish(String queueId, String jsonBody) {
+        return publish(queueId, jsonBody, Duration.ZERO);
+    }
+
+    /** Publishes a JSON message visible after {@code delay} (whole seconds, at most 12 h) and returns its id. */
+    public String publish(String queueId, String jsonBody, Duration delay) {
+        Objects.requireNonNull(jsonBody, "jsonBody");
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(jsonBody);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("jsonBody is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (tree == null || tree.isMissingNode()) {
+            throw new IllegalArgumentException("jsonBody is empty");
+        }
+        try {
+            return store.publish(queueId, "json", JSON.writeValueAsBytes(tree), delay, "api");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Publishes a text message ({@code CF-Content-Type: text}) and returns its id. */
+    public String publishText(String queueId, String text) {
+        return publishText(queueId, text, Duration.ZERO);
+    }
+
+    /** Publishes a text message visible after {@code delay} and returns its id. */
+    public String publishText(String queueId, String text, Duration delay) {
+        Objects.requireNonNull(text, "text");
+        return store.publish(queueId, "text", text.getBytes(StandardCharsets.UTF_8), delay, "api");
+    }
+
+    /**
+     * Publishes raw bytes under any content type the real queue uses ({@code json}, {@code text}, {@code bytes},
+     * {@code v8}); the body is stored as given, not validated. For testing decoders with what a Worker producer
+     * could send ({@code CF-sourceMessageSource: worker}). Returns the id.
+     */
+    public String publishRaw(String queueId, String contentType, byte[] body) {
+        return store.publish(queueId, contentType, body, Duration.ZERO, "worker");
+    }
+
+    // ------------------------------------------------------------------ time
+
+    /** The fake's now: its clock plus everything {@link #advanceTime(Duration)} added. */
+    public Instant now() {
+        return clock.instant().plus(offset.get());
+    }
+
+    /** Moves the fake's time forward; leases expire and delays end as if that time had passed. */
+    public void advanceTime(Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("time only moves forward, was " + duration);
+        }
+        offset.accumulateAndGet(duration, Duration::plus);
+    }
+
+    // ------------------------------------------------------------------ credentials
+
+    /** From now on every request is refused with 401, as if the token were revoked. */
+    public void rejectToken() {
+        handler.rejectingTokens(true);
+    }
+
+    /** Undoes {@link #rejectToken()}. */
+    public void acceptToken() {
+        handler.rejectingTokens(false);
+    }
+
+    /** From now on only {@code newToken} is accepted (the old one gets 401). */
+    public void rotateToken(String newToken) {
+        Objects.requireNonNull(newToken, "newToken");
+        if (newToken.isBlank()) {
+            throw new IllegalArgumentException("a token must not be blank");
+        }
+        handler.token(newToken);
+    }
+
+    // ------------------------------------------------------------------ faults and counters
+
+    /** The next {@code n} requests, to any endpoint, fail with {@code fault}. Scripted faults go first. */
+    public void failNext(int n, QueueFault fault) {
+        faults.failNext(null, n, fault);
+    }
+
+    /** The next {@code n} requests to {@code endpoint} fail with {@code fault}. */
+    public void failNext(QueueEndpoint endpoint, int n, QueueFault fault) {
+        faults.failNext(Objects.requireNonNull(endpoint, "endpoint"), n, fault);
+    }
+
+    /**
+     * Each request to {@code endpoint} fails with probability {@code rate} (0 turns it off), with a fault drawn
+     * uniformly from {@code mix}, from a {@link java.util.Random} seeded by {@link Builder#seed(long)}.
+     */
+    public void faultRate(QueueEndpoint endpoint, double rate, QueueFault... mix) {
+        faults.rate(endpoint, rate, List.of(mix));
+    }
+
+    /** Drops every scripted fault and fault rate. */
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** How many faults of this kind were injected so far. */
+    public long faultsInjected(QueueFault.Kind kind) {
+        return faults.injected(Objects.requireNonNull(kind, "kind"));
+    }
+
+    /** How many requests reached this endpoint (faulted and refused ones included). */
+    public long requestCount(QueueEndpoint endpoint) {
+        return handler.requestCount(Objects.requireNonNull(endpoint, "endpoint"));
+    }
+
+    @Override
+    public String toString() {
+        synchronized (lifecycle) {
+            return "FakeCloudflareQueues[" + (server == null ? "not started" : baseUrl()) + ", account=" + accountId
+                    + ", queues=" + store.queueIdsByName() + "]";
+        }
+    }
+
+    /** Builds a {@link FakeCloudflareQueues}; not thread-safe. */
+    public static final class Builder {
+        private int port;
+        private String token = DEFAULT_TOKEN;
+        private String accountId = DEFAULT_ACCOUNT_ID;
+        private Clock clock = Clock.systemUTC();
+        private long seed = 1;
+
+        private Builder() {
+        }
+
+        /** The port on 127.0.0.1; default 0, any free port. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The bearer token requests must carry; default {@link #DEFAULT_TOKEN}. */
+        public Builder token(String token) {
+            Objects.requireNonNull(token, "token");
+            if (token.isBlank()) {
+                throw new IllegalArgumentException("a token must not be blank");
+            }
+            this.token = token;
+            return this;
+        }
+
+        /**
+         * The account id in request paths; default {@link #DEFAULT_ACCOUNT_ID}. Not validated beyond being one
+         * path segment: clients check the real format.
+         */
+        public Builder accountId(String accountId) {
+            Objects.requireNonNull(accountId, "accountId");
+            if (accountId.isBlank() || accountId.indexOf('/') >= 0) {
+                throw new IllegalArgumentException("accountId must be non-blank and without '/', was " + accountId);
+            }
+            this.accountId = accountId;
+            return this;
+        }
+
+        /** The clock for publish times, leases and delays; default the UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The seed of the random fault draws and of generated ids; default 1. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** The fake, not started yet. */
+        public FakeCloudflareQueues build() {
+            return new FakeCloudflareQueues(this);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package ai.rootkey.connector.testkit;
+
+import ai.rootkey.connector.testkit.internal.FakeQueuesStore;
+
+import java.util.List;
+
+/**
+ * A live view of one queue of a {@link FakeCloudflareQueues}, for assertions. Every method returns a snapshot
+ * taken after applying expired leases. Thread-safe.
+ */
+public final class FakeQueue {
+    private final FakeQueuesStore store;
+    private final String id;
+    private final String name;
+
+    FakeQueue(FakeQueuesStore store, String id, String name) {
+        this.store = store;
+        this.id = id;
+        this.name = name;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public QueueConsumerSettings consumer() {
+        return store.settings(id);
+    }
+
+    /** Every message still in the queue (visible, delayed or leased), in publish order; Cloudflare's backlog. */
+    public List<QueueMessage> backlog() {
+        return store.backlog(id);
+    }
+
+    /** The messages leased now (pulled, lease not expired, not settled). */
+    public List<QueueMessage> inFlight() {
+        return store.inFlight(id);
+    }
+
+    /** The messages acknowledged, in ack order; a message appears at most once. */
+    public List<QueueMessage> acked() {
+        return store.acked(id);
+    }
+
+    /**
+     * The messages this queue gave up on, in order, with their attempts: moved to the consumer's dead-letter queue
+     * (whose {@link #backlog()} then holds them) or dropped when it has none.
+     */
+    public List<QueueMessage> deadLettered() {
+        return store.deadLettered(id);
+    }
+
+    /** How many deliveries pulls have handed out (redeliveries included). */
+    public long deliveredCount() {
+        return store.deliveredCount(id);
+    }
+
+    @Override
+    public String toString() {
+        return "FakeQueue[" + name + ", " + id + "]";
+    }
+}

@@ -1,0 +1,13 @@
+package ai.rootkey.connector.testkit;
+
+/** The kinds of request {@link FakeCloudflareQueues} serves; faults and request counts are per kind. */
+public enum QueueEndpoint {
+    /** {@code POST .../messages/pull}. */
+    PULL,
+    /** {@code POST .../messages/ack} (acks and retries). */
+    ACK,
+    /** {@code POST .../messages} and {@code POST .../messages/batch}. */
+    PUBLISH,
+    /** {@code GET .../consumers}. */
+    CONSUMERS
+}

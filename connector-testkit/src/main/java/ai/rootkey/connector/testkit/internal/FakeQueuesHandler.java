@@ -1,0 +1,431 @@
+package ai.rootkey.connector.testkit.internal;
+
+import ai.rootkey.connector.testkit.QueueConsumerSettings;
+import ai.rootkey.connector.testkit.QueueEndpoint;
+import ai.rootkey.connector.testkit.QueueFault;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP face of the fake: the Cloudflare v4 routes of DESIGN section 6.2 under {@code /client/v4}, the v4
+ * envelope, the bearer-token check and fault injection. Error codes other than 10000 (authentication) are the
+ * fake's own choice; clients should act on the HTTP status.
+ */
+public final class FakeQueuesHandler implements HttpHandler {
+    /** Authentication error, as Cloudflare sends it (fixtures/queues-error-auth.json). */
+    public static final int CODE_AUTH = 10000;
+    /** The fake's codes: internal/injected server error, bad request, unknown queue, no route, rate limited. */
+    public static final int CODE_SERVER = 10001;
+    public static final int CODE_BAD_REQUEST = 10400;
+    public static final int CODE_QUEUE_NOT_FOUND = 11000;
+    public static final int CODE_NO_ROUTE = 7003;
+    public static final int CODE_METHOD = 10405;
+    public static final int CODE_RATE_LIMITED = 971;
+    public static final int MAX_BATCH_MESSAGES = 100;
+    public static final int MAX_BATCH_BYTES = 256 * 1024;
+    private static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ROUTE = Pattern.compile(
+            "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/batch|consumers)$");
+
+    private final FakeQueuesStore store;
+    private final FakeQueuesFaults faults;
+    private final String accountId;
+    private final Map<QueueEndpoint, LongAdder> requests = new EnumMap<>(QueueEndpoint.class);
+    private volatile String token;
+    private volatile boolean rejectingTokens;
+
+    private record Reply(int status, JsonNode envelope, Map<String, String> headers) {
+        static Reply ok(JsonNode result) {
+            return new Reply(200, envelopeOf(true, List.of(), result), Map.of());
+        }
+
+        static Reply error(int status, int code, String message) {
+            return new Reply(status, envelopeOf(false, List.of(errorOf(code, message)), null), Map.of());
+        }
+    }
+
+    /** A client mistake, answered with 400 and the v4 error envelope. */
+    private static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+
+    public FakeQueuesHandler(FakeQueuesStore store, FakeQueuesFaults faults, String accountId, String token) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.faults = Objects.requireNonNull(faults, "faults");
+        this.accountId = Objects.requireNonNull(accountId, "accountId");
+        this.token = Objects.requireNonNull(token, "token");
+        for (QueueEndpoint e : QueueEndpoint.values()) {
+            requests.put(e, new LongAdder());
+        }
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public void token(String newToken) {
+        this.token = Objects.requireNonNull(newToken, "token");
+    }
+
+    public void rejectingTokens(boolean reject) {
+        this.rejectingTokens = reject;
+    }
+
+    public long requestCount(QueueEndpoint endpoint) {
+        return requests.get(endpoint).sum();
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        try {
+            serve(exchange);
+        } catch (RuntimeException | IOException e) {
+            try {
+                send(exchange, Reply.error(500, CODE_SERVER, "internal error in the fake: " + e));
+            } catch (IOException | RuntimeException ignored) {
+                // the reply may have started already; the connection is closed below
+            }
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        byte[] body = readBody(exchange.getRequestBody());
+        String path = exchange.getRequestURI().getRawPath();
+        Matcher route = ROUTE.matcher(path == null ? "" : path);
+        if (!route.matches()) {
+            send(exchange, Reply.error(404, CODE_NO_ROUTE, "Could not route to " + path
+                    + ", perhaps your object identifier is invalid?"));
+            return;
+        }
+        String operation = route.group(3);
+        QueueEndpoint endpoint = endpointOf(operation);
+        requests.get(endpoint).increment();
+        String method = endpoint == QueueEndpoint.CONSUMERS ? "GET" : "POST";
+        if (!exchange.getRequestMethod().equalsIgnoreCase(method)) {
+            send(exchange, Reply.error(405, CODE_METHOD, "method " + exchange.getRequestMethod()
+                    + " not allowed; use " + method));
+            return;
+        }
+        if (body == null) {
+            send(exchange, Reply.error(413, CODE_BAD_REQUEST, "request body larger than " + MAX_REQUEST_BYTES + " bytes"));
+            return;
+        }
+        Optional<QueueFault> fault = faults.next(endpoint);
+        boolean dropAfterApply = false;
+        if (fault.isPresent()) {
+            QueueFault f = fault.get();
+            switch (f.kind()) {
+                case LATENCY:
+                    try {
+                        Thread.sleep(f.duration().toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return; // shutting down: the connection is closed without a reply
+                    }
+                    break;
+                case SERVER_ERROR:
+                    send(exchange, Reply.error(f.status(), CODE_SERVER, "Internal server error (injected by the fake)"));
+                    return;
+                case TOO_MANY_REQUESTS: {
+                    long seconds = f.duration().getSeconds() + (f.duration().getNano() > 0 ? 1 : 0);
+                    Reply r = Reply.error(429, CODE_RATE_LIMITED,
+                            "Please wait and consider throttling your request speed (injected by the fake)");
+                    send(exchange, new Reply(r.status(), r.envelope(), Map.of("Retry-After", Long.toString(seconds))));
+                    return;
+                }
+                case DROP_BEFORE_APPLY:
+                    return; // handle() closes the exchange before any reply: the client sees the connection drop
+                case DROP_AFTER_APPLY:
+                    dropAfterApply = true;
+                    break;
+                default:
+                    throw new IllegalStateException("unknown fault " + f);
+            }
+        }
+        Reply reply = apply(exchange, route.group(1), route.group(2), operation, body);
+        if (!dropAfterApply) {
+            send(exchange, reply);
+        }
+    }
+
+    private Reply apply(HttpExchange exchange, String account, String queueId, String operation, byte[] body) {
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        if (rejectingTokens || auth == null || !auth.equals("Bearer " + token)) {
+            return Reply.error(401, CODE_AUTH, "Authentication error");
+        }
+        if (!account.equals(accountId)) {
+            return Reply.error(403, CODE_AUTH, "Authentication error");
+        }
+        if (!store.exists(queueId)) {
+            return Reply.error(404, CODE_QUEUE_NOT_FOUND, "Queue not found");
+        }
+        try {
+            switch (operation) {
+                case "messages/pull":
+                    return pull(queueId, json(body));
+                case "messages/ack":
+                    return ack(queueId, json(body));
+                case "messages":
+                    return publish(queueId, json(body));
+                case "messages/batch":
+                    return publishBatch(queueId, json(body));
+                case "consumers":
+                    return consumers(queueId);
+                default:
+                    throw new IllegalStateException("unrouted operation " + operation);
+            }
+        } catch (BadRequest | IllegalArgumentException e) {
+            return Reply.error(400, CODE_BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    private Reply pull(String queueId, JsonNode request) {
+        Optional<Integer> batchSize = optionalLong(request, "batch_size").map(Math::toIntExact);
+        Optional<Duration> visibility = optionalLong(request, "visibility_timeout_ms").map(Duration::ofMillis);
+        FakeQueuesStore.PullResult pulled = store.pull(queueId, batchSize, visibility);
+        ObjectNode result = JSON.createObjectNode();
+        result.put("message_backlog_count", pulled.backlogCount());
+        ArrayNode messages = result.putArray("messages");
+        for (FakeQueuesStore.Pulled m : pulled.messages()) {
+            ObjectNode node = messages.addObject();
+            node.put("id", m.id());
+            node.put("lease_id", m.leaseId());
+            node.put("body", m.contentType().equals("text")
+                    ? new String(m.body(), StandardCharsets.UTF_8)
+                    : Base64.getEncoder().encodeToString(m.body()));
+            node.put("attempts", m.attempts());
+            node.put("timestamp_ms", m.publishedAt().toEpochMilli());
+            ObjectNode metadata = node.putObject("metadata");
+            metadata.put("CF-sourceMessageSource", m.source());
+            metadata.put("CF-Content-Type", m.contentType());
+        }
+        ObjectNode metrics = result.putObject("metadata").putObject("metrics");
+        metrics.put("backlog_count", pulled.backlogCount());
+        metrics.put("backlog_bytes", pulled.backlogBytes());
+        metrics.put("oldest_message_timestamp_ms", pulled.oldest().map(t -> t.toEpochMilli()).orElse(0L));
+        return Reply.ok(result);
+    }
+
+    private Reply ack(String queueId, JsonNode request) {
+        List<String> acks = new ArrayList<>();
+        for (JsonNode a : array(request, "acks")) {
+            acks.add(leaseId(a));
+        }
+        List<FakeQueuesStore.RetryRequest> retries = new ArrayList<>();
+        for (JsonNode r : array(request, "retries")) {
+            retries.add(new FakeQueuesStore.RetryRequest(leaseId(r), optionalLong(r, "delay_seconds")));
+        }
+        FakeQueuesStore.SettleResult settled = store.settle(queueId, acks, retries);
+        ObjectNode result = JSON.createObjectNode();
+        result.put("ackCount", settled.ackCount());
+        result.put("retryCount", settled.retryCount());
+        ObjectNode warnings = result.putObject("warnings");
+        settled.warnings().forEach(warnings::put);
+        return Reply.ok(result);
+    }
+
+    private record Publication(String contentType, byte[] body, Duration delay) {
+    }
+
+    private Reply publish(String queueId, JsonNode request) {
+        Publication p = publication(request, Optional.empty());
+        store.publish(queueId, p.contentType(), p.body(), p.delay(), "api");
+        return Reply.ok(null);
+    }
+
+    private Reply publishBatch(String queueId, JsonNode request) {
+        List<JsonNode> messages = array(request, "messages");
+        if (messages.size() > MAX_BATCH_MESSAGES) {
+            throw new BadRequest("a batch holds at most " + MAX_BATCH_MESSAGES + " messages, was " + messages.size());
+        }
+        Optional<Long> batchDelay = optionalLong(request, "delay_seconds");
+        List<Publication> publications = new ArrayList<>();
+        long bytes = 0;
+        for (JsonNode m : messages) {
+            Publication p = publication(m, batchDelay);
+            bytes += p.body().length;
+            publications.add(p);
+        }
+        if (bytes > MAX_BATCH_BYTES) {
+            throw new BadRequest("a batch holds at most " + MAX_BATCH_BYTES + " bytes of bodies, was " + bytes);
+        }
+        for (Publication p : publications) {
+            store.publish(queueId, p.contentType(), p.body(), p.delay(), "api");
+        }
+        return Reply.ok(null);
+    }
+
+    private static Publication publication(JsonNode message, Optional<Long> defaultDelay) {
+        if (!message.isObject()) {
+            throw new BadRequest("a message must be a JSON object");
+        }
+        JsonNode body = message.get("body");
+        if (body == null) {
+            throw new BadRequest("body is required");
+        }
+        JsonNode typeNode = message.get("content_type");
+        String type = typeNode == null || typeNode.isNull() ? "json" : typeNode.asText();
+        byte[] bytes;
+        if (type.equals("json")) {
+            try {
+                bytes = JSON.writeValueAsBytes(body);
+            } catch (JsonProcessingException e) {
+                throw new BadRequest("body cannot be written as JSON");
+            }
+        } else if (type.equals("text")) {
+            if (!body.isTextual()) {
+                throw new BadRequest("a text message's body must be a string");
+            }
+            bytes = body.textValue().getBytes(StandardCharsets.UTF_8);
+        } else {
+            throw new BadRequest("content_type must be json or text, was " + type);
+        }
+        Duration delay = Duration.ofSeconds(optionalLong(message, "delay_seconds").or(() -> defaultDelay).orElse(0L));
+        FakeQueuesStore.checkPublish(type, bytes, delay);
+        return new Publication(type, bytes, delay);
+    }
+
+    private Reply consumers(String queueId) {
+        QueueConsumerSettings s = store.settings(queueId);
+        ArrayNode result = JSON.createArrayNode();
+        ObjectNode consumer = result.addObject();
+        consumer.put("consumer_id", new StringBuilder(queueId).reverse().toString());
+        consumer.put("queue_id", queueId);
+        consumer.put("queue_name", store.nameOf(queueId));
+        consumer.put("type", "http_pull");
+        ObjectNode settings = consumer.putObject("settings");
+        settings.put("batch_size", s.batchSize());
+        settings.put("max_retries", s.maxRetries());
+        settings.put("visibility_timeout_ms", s.visibilityTimeout().toMillis());
+        settings.put("retry_delay", s.retryDelay().getSeconds());
+        s.deadLetterQueue().ifPresent(name -> consumer.put("dead_letter_queue", name));
+        return Reply.ok(result);
+    }
+
+    // ------------------------------------------------------------------ JSON and HTTP helpers
+
+    private static QueueEndpoint endpointOf(String operation) {
+        switch (operation) {
+            case "messages/pull":
+                return QueueEndpoint.PULL;
+            case "messages/ack":
+                return QueueEndpoint.ACK;
+            case "consumers":
+                return QueueEndpoint.CONSUMERS;
+            default:
+                return QueueEndpoint.PUBLISH;
+        }
+    }
+
+    static ObjectNode envelopeOf(boolean success, List<ObjectNode> errors, JsonNode result) {
+        ObjectNode envelope = JSON.createObjectNode();
+        envelope.put("success", success);
+        envelope.putArray("errors").addAll(errors);
+        envelope.putArray("messages");
+        envelope.set("result", result == null ? JSON.nullNode() : result);
+        return envelope;
+    }
+
+    static ObjectNode errorOf(int code, String message) {
+        ObjectNode error = JSON.createObjectNode();
+        error.put("code", code);
+        error.put("message", message);
+        return error;
+    }
+
+    private static JsonNode json(byte[] body) {
+        if (body.length == 0) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new BadRequest("the request body must be a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new BadRequest("the request body is not valid JSON");
+        }
+    }
+
+    private static List<JsonNode> array(JsonNode request, String field) {
+        JsonNode node = request.get(field);
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new BadRequest(field + " must be an array");
+        }
+        List<JsonNode> out = new ArrayList<>();
+        node.forEach(out::add);
+        return out;
+    }
+
+    private static String leaseId(JsonNode entry) {
+        JsonNode lease = entry.get("lease_id");
+        if (lease == null || !lease.isTextual() || lease.textValue().isEmpty()) {
+            throw new BadRequest("each ack and retry needs a lease_id string");
+        }
+        return lease.textValue();
+    }
+
+    private static Optional<Long> optionalLong(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw new BadRequest(field + " must be an integer, was " + value);
+        }
+        return Optional.of(value.asLong());
+    }
+
+    /** The whole body, or null when it is larger than the fake accepts. */
+    private static byte[] readBody(InputStream in) throws IOException {
+        try (in) {
+            byte[] body = in.readNBytes(MAX_REQUEST_BYTES + 1);
+            return body.length > MAX_REQUEST_BYTES ? null : body;
+        }
+    }
+
+    private static void send(HttpExchange exchange, Reply reply) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(reply.envelope());
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+        exchange.sendResponseHeaders(reply.status(), bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package ai.rootkey.connector.testkit.internal;
+
+import ai.rootkey.connector.testkit.QueueConsumerSettings;
+import ai.rootkey.connector.testkit.QueueMessage;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The queues of the fake and their semantics, without HTTP: leases, attempts, delays, acks, retries and
+ * dead-lettering. Every method is synchronized; expiries are applied lazily at the start of each call, so a
+ * test clock that jumps works.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>A pull leases visible messages (oldest visibility first), increments {@code attempts} and issues a new
+ *       lease id for each.</li>
+ *   <li>When a lease expires the message becomes visible again at the expiry time, unless it is exhausted.</li>
+ *   <li>Exhaustion: a message that is retried, or whose lease expires, when {@code attempts >= max_retries} goes
+ *       to the consumer's dead-letter queue (same id, attempts reset) or is dropped when none is configured or the
+ *       named queue does not exist. So {@code max_retries: 5} means five deliveries.</li>
+ *   <li>Ack: accepted for any lease ever issued for a message that is still in the queue, even when the lease
+ *       expired and the message was redelivered since (Cloudflare accepts acks after the lease expired). A lease
+ *       whose message is gone (acked, dead-lettered) or that was never issued is a warning, not an error.</li>
+ *   <li>Retry: accepted only for the message's latest lease, live or expired, and only once; a lease superseded
+ *       by a newer delivery (another consumer holds the message) or already retried is a warning.</li>
+ * </ul>
+ */
+public final class FakeQueuesStore {
+    public static final int MAX_BATCH_SIZE = 100;
+    public static final long MAX_DELAY_SECONDS = 43_200;
+    public static final Duration MAX_VISIBILITY_TIMEOUT = Duration.ofHours(12);
+    public static final int MAX_MESSAGE_BYTES = 128 * 1024;
+    public static final Set<String> CONTENT_TYPES = Set.of("json", "text", "bytes", "v8");
+
+    private final Supplier<Instant> clock;
+    private final Random ids;
+    private final Map<String, Queue> queues = new LinkedHashMap<>();
+    private final Map<String, LeaseRef> leases = new HashMap<>();
+    private long sequence;
+    private long leaseCounter;
+
+    /** One message handed out by a pull. */
+    public record Pulled(String id, String leaseId, String contentType, byte[] body, int attempts,
+                         Instant publishedAt, String source) {
+    }
+
+    /** A pull's messages and the queue's backlog after it. */
+    public record PullResult(List<Pulled> messages, long backlogCount, long backlogBytes, Optional<Instant> oldest) {
+    }
+
+    /** One retry in an ack call; {@code delaySeconds} empty means the consumer's retry delay. */
+    public record RetryRequest(String leaseId, Optional<Long> delaySeconds) {
+    }
+
+    /** What an ack call did; {@code warnings} maps each lease that was not applied to why. */
+    public record SettleResult(int ackCount, int retryCount, Map<String, String> warnings) {
+    }
+
+    private record LeaseRef(String queueId, String messageId) {
+    }
+
+    private static final class Message {
+        final String id;
+        final long seq;
+        final String contentType;
+        final byte[] body;
+        final Instant publishedAt;
+        final String source;
+        int attempts;
+        Instant visibleAt;
+        String latestLease;
+        Instant leaseExpiresAt; // non-null while leased
+
+        Message(String id, long seq, String contentType, byte[] body, Instant publishedAt, String source,
+                Instant visibleAt) {
+            this.id = id;
+            this.seq = seq;
+            this.contentType = contentType;
+            this.body = body;
+            this.publishedAt = publishedAt;
+            this.source = source;
+            this.visibleAt = visibleAt;
+        }
+
+        QueueMessage snapshot() {
+            String text = contentType.equals("json") || contentType.equals("text")
+                    ? new String(body, StandardCharsets.UTF_8)
+                    : Base64.getEncoder().encodeToString(body);
+            return new QueueMessage(id, contentType, text, attempts, publishedAt);
+        }
+    }
+
+    private static final class Queue {
+        final String id;
+        final String name;
+        QueueConsumerSettings settings;
+        final Map<String, Message> messages = new LinkedHashMap<>();
+        final List<QueueMessage> acked = new ArrayList<>();
+        final List<QueueMessage> deadLettered = new ArrayList<>();
+        long delivered;
+
+        Queue(String id, String name, QueueConsumerSettings settings) {
+            this.id = id;
+            this.name = name;
+            this.settings = settings;
+        }
+    }
+
+    public FakeQueuesStore(Supplier<Instant> clock, long seed) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.ids = new Random(seed);
+    }
+
+    // ------------------------------------------------------------------ queues
+
+    public synchronized String createQueue(String name, QueueConsumerSettings settings) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(settings, "settings");
+        if (name.isBlank() || name.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("a queue name must be non-blank and without '/', was \"" + name + "\"");
+        }
+        if (queues.values().stream().anyMatch(q -> q.name.equals(name))) {
+            throw new IllegalArgumentException("a queue named \"" + name + "\" exists already");
+        }
+        String id = hex32();
+        queues.put(id, new Queue(id, name, settings));
+        return id;
+    }
+
+    public synchronized void configure(String queueId, QueueConsumerSettings settings) {
+        queue(queueId).settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    public synchronized boolean exists(String queueId) {
+        return queues.containsKey(queueId);
+    }
+
+    public synchronized Optional<String> idOf(String name) {
+        return queues.values().stream().filter(q -> q.name.equals(name)).map(q -> q.id).findFirst();
+    }
+
+    public synchronized String nameOf(String queueId) {
+        return queue(queueId).name;
+    }
+
+    public synchronized QueueConsumerSettings settings(String queueId) {
+        return queue(queueId).settings;
+    }
+
+    public synchronized Map<String, String> queueIdsByName() {
+        Map<String, String> out = new LinkedHashMap<>();
+        queues.values().forEach(q -> out.put(q.name, q.id));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    /**
+     * Stores a message, visible after {@code delay}.
+     *
+     * @throws IllegalArgumentException for an unknown content type, an oversize body or a delay out of range
+     */
+    public synchronized String publish(String queueId, String contentType, byte[] body, Duration delay, String source) {
+        Queue q = queue(queueId);
+        checkPublish(contentType, body, delay);
+        Instant now = sweep();
+        Message m = new Message(hex32(), sequence++, contentType, body.clone(), now, source, now.plus(delay));
+        q.messages.put(m.id, m);
+        return m.id;
+    }
+
+    /** Checks one message as {@link #publish} would, without storing it. */
+    public static void checkPublish(String contentType, byte[] body, Duration delay) {
+        Objects.requireNonNull(contentType, "contentType");
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(delay, "delay");
+        if (!CONTENT_TYPES.contains(contentType)) {
+            throw new IllegalArgumentException("content_type must be one of " + CONTENT_TYPES + ", was " + contentType);
+        }
+        if (body.length > MAX_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("message body is " + body.length + " bytes; the limit is "
+                    + MAX_MESSAGE_BYTES);
+        }
+        if (delay.isNegative() || delay.getSeconds() > MAX_DELAY_SECONDS) {
+            throw new IllegalArgumentException("delay_seconds must be between 0 and " + MAX_DELAY_SECONDS + ", was "
+                    + delay.getSeconds());
+        }
+    }
+
+    /**
+     * Leases up to {@code batchSize} visible messages for {@code visibility}; both empty mean the consumer's
+     * settings.
+     */
+    public synchronized PullResult pull(String queueId, Optional<Integer> batchSize, Optional<Duration> visibility) {
+        Queue q = queue(queueId);
+        int n = batchSize.orElse(q.settings.batchSize());
+        Duration lease = visibility.orElse(q.settings.visibilityTimeout());
+        if (n < 1 || n > MAX_BATCH_SIZE) {
+            throw new IllegalArgumentException("batch_size must be between 1 and " + MAX_BATCH_SIZE + ", was " + n);
+        }
+        if (lease.toMillis() < 1 || lease.compareTo(MAX_VISIBILITY_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("visibility_timeout_ms must be between 1 and "
+                    + MAX_VISIBILITY_TIMEOUT.toMillis() + ", was " + lease.toMillis());
+        }
+        Instant now = sweep();
+        List<Message> visible = new ArrayList<>();
+        for (Message m : q.messages.values()) {
+            if (m.leaseExpiresAt == null && !m.visibleAt.isAfter(now)) {
+                visible.add(m);
+            }
+        }
+        visible.sort(Comparator.comparing((Message m) -> m.visibleAt).thenComparingLong(m -> m.seq));
+        List<Pulled> out = new ArrayList<>();
+        for (Message m : visible.subList(0, Math.min(n, visible.size()))) {
+            m.attempts++;
+            m.latestLease = newLeaseId();
+            m.leaseExpiresAt = now.plus(lease);
+            leases.put(m.latestLease, new LeaseRef(q.id, m.id));
+            q.delivered++;
+            out.add(new Pulled(m.id, m.latestLease, m.contentType, m.body.clone(), m.attempts, m.publishedAt, m.source));
+        }
+        long bytes = 0;
+        Instant oldest = null;
+        for (Message m : q.messages.values()) {
+            bytes += m.body.length;
+            if (oldest == null || m.publishedAt.isBefore(oldest)) {
+                oldest = m.publishedAt;
+            }
+        }
+        return new PullResult(out, q.messages.size(), bytes, Optional.ofNullable(oldest));
+    }
+
+    /**
+     * Applies acks and retries (see the class rules); unknown or stale leases become warnings.
+     *
+     * @throws IllegalArgumentException for a retry delay out of range (nothing is applied then)
+     */
+    public synchronized SettleResult settle(String queueId, List<String> acks, List<RetryRequest> retries) {
+        Queue q = queue(queueId);
+        for (RetryRequest r : retries) {
+            r.delaySeconds().ifPresent(d -> {
+                if (d < 0 || d > MAX_DELAY_SECONDS) {
+                    throw new IllegalArgumentException("delay_seconds must be between 0 and " + MAX_DELAY_SECONDS
+                            + ", was " + d);
+                }
+            });
+        }
+        Instant now = sweep();
+        Map<String, String> warnings = new LinkedHashMap<>();
+        int ackCount = 0;
+        for (String lease : acks) {
+            Message m = messageFor(q, lease, warnings);
+            if (m != null) {
+                q.messages.remove(m.id);
+                q.acked.add(m.snapshot());
+                ackCount++;
+            }
+        }
+        int retryCount = 0;
+        for (RetryRequest r : retries) {
+            Message m = messageFor(q, r.leaseId(), warnings);
+            if (m == null) {
+                continue;
+            }
+            if (!r.leaseId().equals(m.latestLease)) {
+                warnings.put(r.leaseId(), m.latestLease == null ? "lease already settled by a retry"
+                        : "lease superseded: the message was delivered again since");
+                continue;
+            }
+            retryCount++;
+            m.leaseExpiresAt = null;
+            m.latestLease = null; // a retry settles the lease: retrying it again is a warning
+            if (m.attempts >= q.settings.maxRetries()) {
+                deadLetter(q, m, now);
+            } else {
+                long delay = r.delaySeconds().orElse(q.settings.retryDelay().getSeconds());
+                m.visibleAt = now.plusSeconds(delay);
+            }
+        }
+        return new SettleResult(ackCount, retryCount, warnings);
+    }
+
+    private Message messageFor(Queue q, String lease, Map<String, String> warnings) {
+        LeaseRef ref = leases.get(lease);
+        if (ref == null || !ref.queueId().equals(q.id)) {
+            warnings.put(lease, "unknown lease");
+            return null;
+        }
+        Message m = q.messages.get(ref.messageId());
+        if (m == null) {
+            warnings.put(lease, "the message is no longer in the queue (acknowledged or dead-lettered)");
+        }
+        return m;
+    }
+
+    /** Applies expired leases everywhere (dead-lettering exhausted messages) and returns now. */
+    private Instant sweep() {
+        Instant now = clock.get();
+        for (Queue q : new ArrayList<>(queues.values())) {
+            for (Message m : new ArrayList<>(q.messages.values())) {
+                if (m.leaseExpiresAt != null && !m.leaseExpiresAt.isAfter(now)) {
+                    Instant expiredAt = m.leaseExpiresAt;
+                    m.leaseExpiresAt = null;
+                    if (m.attempts >= q.settings.maxRetries()) {
+                        deadLetter(q, m, now);
+                    } else {
+                        m.visibleAt = expiredAt;
+                    }
+                }
+            }
+        }
+        return now;
+    }
+
+    private void deadLetter(Queue from, Message m, Instant now) {
+        from.messages.remove(m.id);
+        from.deadLettered.add(m.snapshot());
+        Optional<Queue> dlq = from.settings.deadLetterQueue()
+                .flatMap(name -> queues.values().stream().filter(q -> q.name.equals(name)).findFirst())
+                .filter(q -> q != from);
+        dlq.ifPresent(target -> {
+            Message copy = new Message(m.id, sequence++, m.contentType, m.body, m.publishedAt, m.source, now);
+            target.messages.put(copy.id, copy);
+        });
+    }
+
+    // ------------------------------------------------------------------ inspection
+
+    /** Everything still in the queue: visible, delayed and leased, in publish order. */
+    public synchronized List<QueueMessage> backlog(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return q.messages.values().stream().map(Message::snapshot).toList();
+    }
+
+    public synchronized List<QueueMessage> inFlight(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return q.messages.values().stream().filter(m -> m.leaseExpiresAt != null).map(Message::snapshot).toList();
+    }
+
+    public synchronized List<QueueMessage> acked(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return List.copyOf(q.acked);
+    }
+
+    public synchronized List<QueueMessage> deadLettered(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return List.copyOf(q.deadLettered);
+    }
+
+    public synchronized long deliveredCount(String queueId) {
+        return queue(queueId).delivered;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Queue queue(String queueId) {
+        Queue q = queues.get(Objects.requireNonNull(queueId, "queueId"));
+        if (q == null) {
+            throw new IllegalArgumentException("no queue with id " + queueId + "; create it with createQueue(name)");
+        }
+        return q;
+    }
+
+    private String hex32() {
+        StringBuilder s = new StringBuilder(32);
+        for (int i = 0; i < 32; i++) {
+            s.append(Character.forDigit(ids.nextInt(16), 16));
+        }
+        return s.toString();
+    }
+
+    private String newLeaseId() {
+        byte[] bytes = new byte[18];
+        ids.nextBytes(bytes);
+        return "fake-lease." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "." + (++leaseCounter);
+    }
+}
