@@ -1,6 +1,7 @@
 package ai.rootkey.connector.internal;
 
 import ai.rootkey.connector.Delivery;
+import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Receipt;
@@ -138,10 +139,10 @@ final class EventLog {
             Object value = kv.get(i + 1);
             String rendered = value instanceof Number || value instanceof Boolean
                     ? String.valueOf(value)
-                    : LogValues.quoted(String.valueOf(value));
+                    : LogSafe.quoted(String.valueOf(value));
             message.append(' ').append(key).append('=').append(rendered);
             builder = builder.addKeyValue(key, value instanceof Number || value instanceof Boolean
-                    ? value : LogValues.escape(String.valueOf(value)));
+                    ? value : LogSafe.escape(String.valueOf(value)));
         }
         builder.log(message.toString());
     }

@@ -2,6 +2,7 @@ package ai.rootkey.connector.internal;
 
 import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.EventFilter;
+import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.ObjectEvent;
 
 import java.util.EnumSet;
@@ -127,7 +128,7 @@ public final class Filters {
     }
 
     private static String quote(String s) {
-        return '"' + LogValues.escape(s) + '"';
+        return '"' + LogSafe.escape(s) + '"';
     }
 
     /** A filter with a description. */

@@ -3,7 +3,7 @@ package ai.rootkey.connector.r2;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.r2.internal.Endpoints;
-import ai.rootkey.connector.r2.internal.Printable;
+import ai.rootkey.connector.LogSafe;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -273,7 +273,7 @@ public final class R2ConnectorConfig {
                 + ", accessKeyId=" + accessKeyId + ", secretAccessKey=redacted, jurisdiction="
                 + jurisdiction.map(Jurisdiction::wireName).orElse("none") + ", r2Endpoint="
                 + r2Endpoint.map(URI::toString).orElse("none") + ", prefix="
-                + prefix.map(Printable::quote).orElse("none")
+                + prefix.map(LogSafe::quoted).orElse("none")
                 + ", rootkeyApiUrl=" + rootkeyApiUrl + ", rootkeyApiKey=redacted, maxFileSizeBytes=" + maxFileSizeBytes
                 + ", allowInsecureLoopback=" + allowInsecureLoopback + "]";
     }
@@ -300,7 +300,7 @@ public final class R2ConnectorConfig {
         try {
             uri = new URI(value);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(name + " is not a valid URL (got " + Printable.quote(value) + ")");
+            throw new IllegalArgumentException(name + " is not a valid URL (got " + LogSafe.quoted(value) + ")");
         }
         return checkUrl(uri, name);
     }
@@ -321,7 +321,7 @@ public final class R2ConnectorConfig {
     private static String checkQueueId(String value, String name) {
         if (!QUEUE_ID.matcher(value).matches()) {
             throw new IllegalArgumentException(name + " must be a queue id, 32 lowercase hex characters, not a queue "
-                    + "name (got " + Printable.quote(value) + ")");
+                    + "name (got " + LogSafe.quoted(value) + ")");
         }
         return value;
     }
@@ -329,7 +329,7 @@ public final class R2ConnectorConfig {
     private static String checkBucket(String value, String name) {
         if (!BUCKET.matcher(value).matches()) {
             throw new IllegalArgumentException(name + " must match " + BUCKET.pattern()
-                    + " (3-63 chars, lowercase letters, digits, hyphens): got " + Printable.quote(value));
+                    + " (3-63 chars, lowercase letters, digits, hyphens): got " + LogSafe.quoted(value));
         }
         return value;
     }
@@ -338,7 +338,7 @@ public final class R2ConnectorConfig {
         try {
             return Jurisdiction.fromWireName(value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + " must be one of eu, fedramp, us (got " + Printable.quote(value)
+            throw new IllegalArgumentException(name + " must be one of eu, fedramp, us (got " + LogSafe.quoted(value)
                     + ")");
         }
     }
@@ -372,7 +372,7 @@ public final class R2ConnectorConfig {
 
     private static IllegalArgumentException maxFileSizeProblem(String name, String shown) {
         return new IllegalArgumentException(name + " must be a whole number of bytes between 1 and "
-                + Connector.MAX_FILE_SIZE_LIMIT_BYTES + " (got " + Printable.quote(shown) + ")");
+                + Connector.MAX_FILE_SIZE_LIMIT_BYTES + " (got " + LogSafe.quoted(shown) + ")");
     }
 
     private static boolean parseBoolean(String value, String name) {
@@ -382,7 +382,7 @@ public final class R2ConnectorConfig {
         if (value.equalsIgnoreCase("false")) {
             return false;
         }
-        throw new IllegalArgumentException(name + " must be true or false (got " + Printable.quote(value) + ")");
+        throw new IllegalArgumentException(name + " must be true or false (got " + LogSafe.quoted(value) + ")");
     }
 
     private static boolean hasControlOrSurroundingSpace(String value) {

@@ -8,7 +8,7 @@ import ai.rootkey.connector.ObjectReader;
 import ai.rootkey.connector.StoredObject;
 import ai.rootkey.connector.r2.internal.AbortingInputStream;
 import ai.rootkey.connector.r2.internal.Endpoints;
-import ai.rootkey.connector.r2.internal.Printable;
+import ai.rootkey.connector.LogSafe;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -179,8 +179,8 @@ public final class R2ObjectReader implements ObjectReader {
             GetObjectResponse r = response.response();
             Long length = r.contentLength();
             if (length == null || length < 0) {
-                throw new IOException("the store answered GetObject for bucket " + Printable.quote(bucket) + ", key "
-                        + Printable.quote(key) + " without a Content-Length");
+                throw new IOException("the store answered GetObject for bucket " + LogSafe.quoted(bucket) + ", key "
+                        + LogSafe.quoted(key) + " without a Content-Length");
             }
             ObjectMetadata metadata = new ObjectMetadata(length, Optional.ofNullable(r.eTag()),
                     Optional.ofNullable(r.contentType()).filter(type -> !type.isBlank()),
@@ -247,21 +247,21 @@ public final class R2ObjectReader implements ObjectReader {
             return noSuchBucket(bucket, e);
         }
         if (status == 403) {
-            return new ConfigurationException("R2 denied access to bucket " + Printable.quote(bucket) + " (" + answer
+            return new ConfigurationException("R2 denied access to bucket " + LogSafe.quoted(bucket) + " (" + answer
                     + "): check that the token behind R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY may read R2_BUCKET, "
                     + "and the endpoint/jurisdiction (" + where() + ")", e);
         }
         String message = serviceMessage(e);
-        return new DependencyException("R2 answered " + operation + " for bucket " + Printable.quote(bucket)
-                + (key == null ? "" : ", key " + Printable.quote(key)) + " with " + answer
-                + (message.isEmpty() ? "" : ": " + Printable.quote(message)),
+        return new DependencyException("R2 answered " + operation + " for bucket " + LogSafe.quoted(bucket)
+                + (key == null ? "" : ", key " + LogSafe.quoted(key)) + " with " + answer
+                + (message.isEmpty() ? "" : ": " + LogSafe.quoted(message)),
                 status >= 100 && status <= 599 ? status : 0, code.isEmpty() ? null : code, retryAfter(e), e);
     }
 
     private ConfigurationException noSuchBucket(String bucket, SdkServiceException e) {
         String code = errorCode(e);
         return new ConfigurationException("R2 answered " + (code.isEmpty() ? "HTTP " + e.statusCode() : code)
-                + " for bucket " + Printable.quote(bucket) + ": check R2_BUCKET and the endpoint/jurisdiction ("
+                + " for bucket " + LogSafe.quoted(bucket) + ": check R2_BUCKET and the endpoint/jurisdiction ("
                 + where() + ")", e);
     }
 
@@ -273,7 +273,7 @@ public final class R2ObjectReader implements ObjectReader {
             }
         }
         String message = "no answer from the store at " + where() + " for " + operation + " on bucket "
-                + Printable.quote(bucket) + ": " + e.getMessage();
+                + LogSafe.quoted(bucket) + ": " + e.getMessage();
         IOException failure;
         if (e instanceof ApiCallAttemptTimeoutException || e instanceof ApiCallTimeoutException) {
             failure = new SocketTimeoutException(message);

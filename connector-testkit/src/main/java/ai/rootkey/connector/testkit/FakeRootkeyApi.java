@@ -1,6 +1,6 @@
 package ai.rootkey.connector.testkit;
 
-import ai.rootkey.connector.testkit.internal.Printable;
+import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.testkit.internal.StrictMultipartParser;
 import ai.rootkey.connector.testkit.internal.StrictPercentDecoder;
 import ai.rootkey.connector.testkit.internal.Violation;
@@ -604,9 +604,9 @@ public final class FakeRootkeyApi implements AutoCloseable {
     }
 
     private void print(String line) {
-        LOG.debug("FakeRootkeyApi: {}", Printable.escape(line));
+        LOG.debug("FakeRootkeyApi: {}", LogSafe.escape(line));
         if (printer != null) {
-            printer.println(Printable.escape(line));
+            printer.println(LogSafe.escape(line));
         }
     }
 

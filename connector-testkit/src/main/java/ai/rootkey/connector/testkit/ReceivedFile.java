@@ -1,6 +1,6 @@
 package ai.rootkey.connector.testkit;
 
-import ai.rootkey.connector.testkit.internal.Printable;
+import ai.rootkey.connector.LogSafe;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -94,8 +94,8 @@ public record ReceivedFile(String id, String bucket, String key, Optional<String
     /** The identity and digest, user data escaped; the content is not shown. */
     @Override
     public String toString() {
-        return "ReceivedFile[id=" + id + ", bucket=" + Printable.escape(bucket) + ", key=" + Printable.escape(key)
-                + ", eTag=" + eTag.map(Printable::escape).orElse("-") + ", fileName=" + Printable.escape(fileName)
+        return "ReceivedFile[id=" + id + ", bucket=" + LogSafe.escape(bucket) + ", key=" + LogSafe.escape(key)
+                + ", eTag=" + eTag.map(LogSafe::escape).orElse("-") + ", fileName=" + LogSafe.escape(fileName)
                 + ", size=" + size + ", sha256=" + sha256 + ", duplicate=" + duplicate + ", content=" + (content.isPresent() ? "retained" : "not retained") + "]";
     }
 }

@@ -1,11 +1,19 @@
-package ai.rootkey.connector.internal;
+package ai.rootkey.connector;
 
-/** Makes user data (object keys, bodies) safe to put in a log line. */
-public final class LogValues {
-    /** Longest value printed; longer ones are cut and marked. */
+/**
+ * Makes user data (object keys, message bodies, server replies) safe to put in a log line or an exception
+ * message: one line, no way to forge log structure. Object keys are user data; the connector prints every key
+ * through this class, and listeners that log keys should too.
+ *
+ * <pre>{@code
+ * log.info("anchored key={}", LogSafe.quoted(outcome.source().orElseThrow().key()));
+ * }</pre>
+ */
+public final class LogSafe {
+    /** Longest value printed by default; longer ones are cut and marked with their length. */
     public static final int MAX_CHARS = 2048;
 
-    private LogValues() {
+    private LogSafe() {
     }
 
     /**
@@ -15,10 +23,18 @@ public final class LogValues {
      * Printable Unicode (accents, CJK, emoji) is kept. Values over {@value #MAX_CHARS} characters are cut.
      */
     public static String escape(String value) {
+        return escape(value, MAX_CHARS);
+    }
+
+    /** {@link #escape(String)} with a different length limit. */
+    public static String escape(String value, int maxChars) {
+        if (maxChars < 1) {
+            throw new IllegalArgumentException("maxChars must be positive, was " + maxChars);
+        }
         if (value == null) {
             return "null";
         }
-        int limit = Math.min(value.length(), MAX_CHARS);
+        int limit = Math.min(value.length(), maxChars);
         StringBuilder out = null;
         for (int i = 0; i < limit; i++) {
             char c = value.charAt(i);
@@ -46,9 +62,14 @@ public final class LogValues {
         return out.toString();
     }
 
-    /** {@code "escaped"}: the escaped value in double quotes. */
+    /** {@code "escaped"}: the escaped value in double quotes ({@code null} unquoted). */
     public static String quoted(String value) {
-        return '"' + escape(value) + '"';
+        return quoted(value, MAX_CHARS);
+    }
+
+    /** {@link #quoted(String)} with a different length limit. */
+    public static String quoted(String value, int maxChars) {
+        return value == null ? "null" : '"' + escape(value, maxChars) + '"';
     }
 
     private static String replacementFor(String s, int i, int limit, char c) {
