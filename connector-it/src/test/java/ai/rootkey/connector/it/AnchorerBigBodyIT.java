@@ -1,5 +1,6 @@
 package ai.rootkey.connector.it;
 
+import ai.rootkey.connector.local.GeneratedContent;
 import ai.rootkey.connector.AnchorRequest;
 import ai.rootkey.connector.Receipt;
 import ai.rootkey.connector.SourceRef;
@@ -27,7 +28,7 @@ class AnchorerBigBodyIT {
         try (FakeRootkeyApi api = FakeRootkeyApi.builder().apiKey("k").maxRetainedBytes(0).build().start();
              RootkeyAnchorer anchorer = RootkeyAnchorer.builder().apiKey(Secret.of("k")).apiUrl(api.baseUrl())
                      .allowInsecureLoopbackForTesting(true).build();
-             DigestInputStream body = new DigestInputStream(new AnchorerGeneratedStream(SIZE, 99), expected)) {
+             DigestInputStream body = new DigestInputStream(new GeneratedContent(SIZE, 99), expected)) {
 
             Receipt receipt = anchorer.anchor(new AnchorRequest(
                     new SourceRef("bucket-a", "big/hundred.bin", Optional.of("etag")), SIZE, Optional.empty(), body));

@@ -1,5 +1,6 @@
 package ai.rootkey.connector.it;
 
+import ai.rootkey.connector.local.GeneratedContent;
 import ai.rootkey.connector.AnchorRequest;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Receipt;
@@ -81,7 +82,7 @@ class AnchorerFaultsIT {
         long size = 64L * 1024 * 1024; // more than the socket buffers can absorb
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofMillis(500))) {
             assertThatThrownBy(() -> anchorer.anchor(new AnchorRequest(SOURCE, size,
-                    Optional.empty(), new AnchorerGeneratedStream(size, 1))))
+                    Optional.empty(), new GeneratedContent(size, 1))))
                     .isInstanceOf(HttpTimeoutException.class)
                     .hasMessageContaining("took no upload bytes");
         }

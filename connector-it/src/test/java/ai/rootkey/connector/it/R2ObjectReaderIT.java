@@ -1,5 +1,6 @@
 package ai.rootkey.connector.it;
 
+import ai.rootkey.connector.local.EmbeddedS3;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.ConnectorException;
 import ai.rootkey.connector.Failure;
@@ -50,12 +51,12 @@ class R2ObjectReaderIT {
     private static final long SEED = 0x5EED_2024L;
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
 
-    private static S3ProxyServer s3;
+    private static EmbeddedS3 s3;
     private static R2ObjectReader reader;
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = S3ProxyServer.start();
+        s3 = EmbeddedS3.start();
         s3.createBucket(BUCKET);
         reader = s3.readerBuilder().build();
     }
@@ -127,7 +128,7 @@ class R2ObjectReaderIT {
 
     @Test
     void open_whenTheStoreIsDown_isATransientIOException() throws Exception {
-        S3ProxyServer down = S3ProxyServer.start();
+        EmbeddedS3 down = EmbeddedS3.start();
         down.createBucket(BUCKET);
         down.putObject(BUCKET, "a.pdf", new byte[10], "application/pdf");
         try (R2ObjectReader downReader = down.readerBuilder().build()) {

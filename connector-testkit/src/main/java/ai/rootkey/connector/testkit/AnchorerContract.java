@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 public abstract class AnchorerContract {
 
     /** What the receiving side recorded for one upload. */
-    protected record Received(String bucket, String key, Optional<String> eTag, long size, String sha256) {
+    public record Received(String bucket, String key, Optional<String> eTag, long size, String sha256) {
     }
 
     /** The anchorer under test. Called once per test; return the same instance. */

@@ -6,6 +6,7 @@ import ai.rootkey.connector.Health;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

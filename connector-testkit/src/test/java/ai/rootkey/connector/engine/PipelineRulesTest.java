@@ -6,6 +6,7 @@ import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.LogCapture;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
 import ai.rootkey.connector.testkit.internal.Digests;
 import org.junit.jupiter.api.AfterEach;

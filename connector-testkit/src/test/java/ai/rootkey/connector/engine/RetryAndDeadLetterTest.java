@@ -7,6 +7,7 @@ import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,22 +1,31 @@
-package ai.rootkey.connector.it;
+package ai.rootkey.connector.local;
 
 import ai.rootkey.connector.r2.R2ObjectReader;
 import ai.rootkey.connector.r2.Secret;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.domain.Blob;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -24,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * port, with AWS v2/v4 signature checking for {@link #IDENTITY}/{@link #CREDENTIAL}. Start one per test class:
  *
  * <pre>{@code
- * static S3ProxyServer s3;
- * @BeforeAll static void start() throws Exception { s3 = S3ProxyServer.start(); s3.createBucket("docs"); }
+ * static EmbeddedS3 s3;
+ * @BeforeAll static void start() throws Exception { s3 = EmbeddedS3.start(); s3.createBucket("docs"); }
  * @AfterAll static void stop() { s3.close(); }
  * ...
  * try (R2ObjectReader reader = s3.readerBuilder().build()) { ... }
@@ -42,7 +51,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>ETags are the MD5 of the content (single-part uploads), as on R2.</li>
  * </ul>
  */
-public final class S3ProxyServer implements AutoCloseable {
+public final class EmbeddedS3 implements AutoCloseable {
     /** The access key id S3Proxy accepts. */
     public static final String IDENTITY = "local-identity";
     /** The secret access key S3Proxy accepts. */
@@ -54,18 +63,35 @@ public final class S3ProxyServer implements AutoCloseable {
     private final S3Client client;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private S3ProxyServer(BlobStoreContext context, S3Proxy proxy, URI endpoint, S3Client client) {
+    private EmbeddedS3(BlobStoreContext context, S3Proxy proxy, URI endpoint, S3Client client) {
         this.context = context;
         this.proxy = proxy;
         this.endpoint = endpoint;
         this.client = client;
     }
 
-    /** Starts a server with an empty store; returns once it accepts connections. */
-    public static S3ProxyServer start() throws Exception {
-        BlobStoreContext context = ContextBuilder.newBuilder("transient")
+    /** Starts a server with an empty in-memory store; returns once it accepts connections. */
+    public static EmbeddedS3 start() throws Exception {
+        return start(ContextBuilder.newBuilder("transient")
                 .credentials(IDENTITY, CREDENTIAL)
-                .build(BlobStoreContext.class);
+                .build(BlobStoreContext.class));
+    }
+
+    /**
+     * Starts a server whose objects live as files under {@code directory}, so large objects cost disk, not heap.
+     * The directory is created if needed and not deleted on close.
+     */
+    public static EmbeddedS3 startOnDisk(Path directory) throws Exception {
+        Files.createDirectories(directory);
+        Properties overrides = new Properties();
+        overrides.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
+        return start(ContextBuilder.newBuilder("filesystem")
+                .credentials(IDENTITY, CREDENTIAL)
+                .overrides(overrides)
+                .build(BlobStoreContext.class));
+    }
+
+    private static EmbeddedS3 start(BlobStoreContext context) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
                 .endpoint(URI.create("http://127.0.0.1:0"))
@@ -93,7 +119,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
-        return new S3ProxyServer(context, proxy, endpoint, client);
+        return new EmbeddedS3(context, proxy, endpoint, client);
     }
 
     /** {@code http://127.0.0.1:<port>}. */
@@ -115,6 +141,24 @@ public final class S3ProxyServer implements AutoCloseable {
                 .secretAccessKey(Secret.of(CREDENTIAL));
     }
 
+    /**
+     * A new client set up the way the R2 reader sets one up (region {@code auto}, path style, no chunked encoding,
+     * checksums only when required), with extra interceptors, e.g. to count requests. The caller closes it.
+     */
+    public S3Client readerClientWith(ExecutionInterceptor... interceptors) {
+        return S3Client.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of("auto"))
+                .forcePathStyle(true)
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)))
+                .overrideConfiguration(o -> o.executionInterceptors(List.of(interceptors)))
+                .httpClientBuilder(Apache5HttpClient.builder())
+                .build();
+    }
+
     /** Creates a bucket. */
     public void createBucket(String bucket) {
         client.createBucket(b -> b.bucket(bucket));
@@ -124,6 +168,26 @@ public final class S3ProxyServer implements AutoCloseable {
     public String putObject(String bucket, String key, byte[] content, String contentType) {
         return client.putObject(b -> b.bucket(bucket).key(key).contentType(contentType),
                 RequestBody.fromBytes(content)).eTag();
+    }
+
+    /** Stores {@code size} bytes read from {@code content} without buffering them; returns the quoted ETag. */
+    public String putObject(String bucket, String key, InputStream content, long size, String contentType) {
+        return client.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength(size),
+                RequestBody.fromInputStream(content, size)).eTag();
+    }
+
+    /**
+     * Stores the content of {@code file} straight into the store, not over HTTP (S3Proxy buffers a signed upload
+     * whole to check its hash, which a big object on a small heap cannot afford); returns the ETag, unquoted. Reads
+     * still go through the S3 API.
+     */
+    public String putObject(String bucket, String key, Path file, String contentType) throws IOException {
+        BlobStore store = context.getBlobStore();
+        Blob blob = store.blobBuilder(key).payload(file.toFile()).contentLength(Files.size(file))
+                .contentType(contentType).build();
+        String eTag = store.putBlob(bucket, blob);
+        return eTag != null && eTag.startsWith("\"") && eTag.endsWith("\"") && eTag.length() >= 2
+                ? eTag.substring(1, eTag.length() - 1) : eTag;
     }
 
     /** Stops the server and releases the store; idempotent. Afterwards its port refuses connections. */

@@ -1,0 +1,177 @@
+package ai.rootkey.connector.r2;
+
+import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.ConnectorListener;
+import ai.rootkey.connector.EventFilter;
+import ai.rootkey.connector.r2.internal.OwningConnector;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Wires the connector for one R2 bucket: {@link CloudflareQueueSource} for the bucket's event queue,
+ * {@link R2ObjectReader} for its objects, {@link RootkeyAnchorer} for the ROOTKey upload API, and the engine with
+ * the bucket check, the key prefix filter and the maximum file size from the configuration.
+ *
+ * <pre>{@code
+ * try (Connector connector = R2Connector.builder()
+ *         .config(R2ConnectorConfig.fromEnvironment())
+ *         .filter(EventFilter.suffix(".pdf"))
+ *         .start()) {
+ *     ... // runs until closed
+ * }
+ * }</pre>
+ *
+ * <p>The returned connector owns the clients it built and closes them after draining; clients passed in with
+ * {@link Builder#s3Client(S3Client)} or {@link Builder#httpClient(HttpClient)} stay open.
+ */
+public final class R2Connector {
+    private R2Connector() {
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures an R2 connector. Not thread-safe. */
+    public static final class Builder {
+        private R2ConnectorConfig config;
+        private final List<Consumer<Connector.Builder>> engineSettings = new ArrayList<>();
+        private S3Client s3Client;
+        private HttpClient httpClient;
+        private boolean checkBucket = true;
+        private Duration visibilityTimeout = CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /** Where everything is: account, queue, bucket, credentials, endpoints. Required. */
+        public Builder config(R2ConnectorConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Shorthand for {@code config(R2ConnectorConfig.fromEnvironment())}.
+         *
+         * @throws ai.rootkey.connector.ConfigurationException listing every missing or invalid variable
+         */
+        public Builder fromEnvironment() {
+            return config(R2ConnectorConfig.fromEnvironment());
+        }
+
+        /** Adds a filter (see {@link Connector.Builder#filter(EventFilter)}). */
+        public Builder filter(EventFilter filter) {
+            Objects.requireNonNull(filter, "filter");
+            engineSettings.add(b -> b.filter(filter));
+            return this;
+        }
+
+        /** Adds a listener (see {@link Connector.Builder#listener(ConnectorListener)}). */
+        public Builder listener(ConnectorListener listener) {
+            Objects.requireNonNull(listener, "listener");
+            engineSettings.add(b -> b.listener(listener));
+            return this;
+        }
+
+        /** Any other engine setting (concurrency, batch size, retry policy, drain timeout, ...), applied last. */
+        public Builder engine(Consumer<Connector.Builder> settings) {
+            engineSettings.add(Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
+        /** Use this client for R2 instead of building one; the connector does not close it. */
+        public Builder s3Client(S3Client s3Client) {
+            this.s3Client = Objects.requireNonNull(s3Client, "s3Client");
+            return this;
+        }
+
+        /** Use this client for the Queues and ROOTKey APIs instead of building them; the connector does not close it. */
+        public Builder httpClient(HttpClient httpClient) {
+            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            return this;
+        }
+
+        /** Whether events for a bucket other than the configured one are terminal failures. Default true. */
+        public Builder checkBucket(boolean check) {
+            this.checkBucket = check;
+            return this;
+        }
+
+        /**
+         * How long a pulled message stays leased. Default 10 minutes; it must cover the upload of the largest file,
+         * since a lease cannot be extended.
+         */
+        public Builder visibilityTimeout(Duration visibilityTimeout) {
+            this.visibilityTimeout = Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
+            return this;
+        }
+
+        /**
+         * Builds the connector, not yet started.
+         *
+         * @throws IllegalStateException                      without a configuration
+         * @throws ai.rootkey.connector.ConfigurationException when an endpoint breaks the https rule
+         */
+        public Connector build() {
+            if (config == null) {
+                throw new IllegalStateException("no configuration: call config(R2ConnectorConfig.fromEnvironment()) "
+                        + "or config(R2ConnectorConfig.builder()...build())");
+            }
+            List<AutoCloseable> built = new ArrayList<>(3);
+            try {
+                CloudflareQueueSource.Builder source = CloudflareQueueSource.builder()
+                        .accountId(config.accountId())
+                        .queueId(config.queueId())
+                        .apiToken(config.apiToken())
+                        .baseUrl(config.apiBaseUrl())
+                        .allowInsecureLoopbackForTesting(config.allowInsecureLoopback())
+                        .visibilityTimeout(visibilityTimeout);
+                RootkeyAnchorer.Builder anchorer = RootkeyAnchorer.builder()
+                        .apiKey(config.rootkeyApiKey())
+                        .apiUrl(config.rootkeyApiUrl())
+                        .allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
+                if (httpClient != null) {
+                    source.httpClient(httpClient);
+                    anchorer.httpClient(httpClient);
+                }
+                CloudflareQueueSource queue = track(built, source.build());
+                R2ObjectReader reader = track(built, s3Client != null
+                        ? R2ObjectReader.builder().s3Client(s3Client).build()
+                        : R2ObjectReader.builder().config(config).build());
+                RootkeyAnchorer api = track(built, anchorer.build());
+
+                Connector.Builder engine = Connector.builder()
+                        .source(queue)
+                        .reader(reader)
+                        .anchorer(api)
+                        .maxFileSizeBytes(config.maxFileSizeBytes())
+                        .name("r2-" + config.bucket());
+                if (checkBucket) {
+                    engine.bucket(config.bucket());
+                }
+                config.prefix().ifPresent(prefix -> engine.filter(EventFilter.prefix(prefix)));
+                engineSettings.forEach(settings -> settings.accept(engine));
+                return new OwningConnector(engine.build(), built);
+            } catch (RuntimeException e) {
+                OwningConnector.closeAll(built);
+                throw e;
+            }
+        }
+
+        /** {@link #build()} then {@link Connector#start()}. */
+        public Connector start() {
+            return build().start();
+        }
+
+        private static <T extends AutoCloseable> T track(List<AutoCloseable> built, T part) {
+            built.add(part);
+            return part;
+        }
+    }
+}
