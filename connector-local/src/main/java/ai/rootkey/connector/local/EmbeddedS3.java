@@ -24,8 +24,10 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -57,6 +59,8 @@ public final class EmbeddedS3 implements AutoCloseable {
     /** The secret access key S3Proxy accepts. */
     public static final String CREDENTIAL = "local-credential";
 
+    private static final String MAIN_USAGE = "usage: EmbeddedS3 [--port N] [--dir PATH] [--bucket NAME]...";
+
     private final BlobStoreContext context;
     private final S3Proxy proxy;
     private final URI endpoint;
@@ -70,11 +74,55 @@ public final class EmbeddedS3 implements AutoCloseable {
         this.client = client;
     }
 
+    /**
+     * Runs S3Proxy as a stand-alone local stand-in until the process is stopped, printing how to reach it as
+     * {@code NAME=value} lines (the connector's environment variable names). Options: {@code --port N} (default 0:
+     * any free port), {@code --dir PATH} (keep objects as files there; default in memory), {@code --bucket NAME}
+     * (create it; repeatable).
+     */
+    public static void main(String[] args) throws Exception {
+        int port = 0;
+        Path dir = null;
+        List<String> buckets = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (i + 1 >= args.length) {
+                System.err.println(MAIN_USAGE + "\noption " + option + " needs a value");
+                System.exit(2);
+            }
+            String value = args[++i];
+            switch (option) {
+                case "--port" -> port = Integer.parseInt(value);
+                case "--dir" -> dir = Path.of(value);
+                case "--bucket" -> buckets.add(value);
+                default -> {
+                    System.err.println(MAIN_USAGE + "\nunknown option " + option);
+                    System.exit(2);
+                }
+            }
+        }
+        EmbeddedS3 s3 = dir == null ? start(port) : startOnDisk(dir, port);
+        buckets.forEach(s3::createBucket);
+        Runtime.getRuntime().addShutdownHook(new Thread(s3::close, "embedded-s3-shutdown"));
+        System.out.println("# EmbeddedS3 (S3Proxy" + (dir == null ? ", in memory" : ", files under " + dir)
+                + "); buckets " + buckets + "; Ctrl-C stops it");
+        System.out.println("R2_ENDPOINT=" + s3.endpoint());
+        System.out.println("R2_ACCESS_KEY_ID=" + IDENTITY);
+        System.out.println("R2_SECRET_ACCESS_KEY=" + CREDENTIAL);
+        System.out.flush();
+        new CountDownLatch(1).await();
+    }
+
     /** Starts a server with an empty in-memory store; returns once it accepts connections. */
     public static EmbeddedS3 start() throws Exception {
+        return start(0);
+    }
+
+    /** Starts a server with an empty in-memory store on {@code port} (0: any free port). */
+    public static EmbeddedS3 start(int port) throws Exception {
         return start(ContextBuilder.newBuilder("transient")
                 .credentials(IDENTITY, CREDENTIAL)
-                .build(BlobStoreContext.class));
+                .build(BlobStoreContext.class), port);
     }
 
     /**
@@ -82,19 +130,24 @@ public final class EmbeddedS3 implements AutoCloseable {
      * The directory is created if needed and not deleted on close.
      */
     public static EmbeddedS3 startOnDisk(Path directory) throws Exception {
+        return startOnDisk(directory, 0);
+    }
+
+    /** {@link #startOnDisk(Path)} on {@code port} (0: any free port). */
+    public static EmbeddedS3 startOnDisk(Path directory, int port) throws Exception {
         Files.createDirectories(directory);
         Properties overrides = new Properties();
         overrides.setProperty("jclouds.filesystem.basedir", directory.toAbsolutePath().toString());
         return start(ContextBuilder.newBuilder("filesystem")
                 .credentials(IDENTITY, CREDENTIAL)
                 .overrides(overrides)
-                .build(BlobStoreContext.class));
+                .build(BlobStoreContext.class), port);
     }
 
-    private static EmbeddedS3 start(BlobStoreContext context) throws Exception {
+    private static EmbeddedS3 start(BlobStoreContext context, int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
                 .build();
         try {

@@ -1,0 +1,200 @@
+package ai.rootkey.connector.cli;
+
+import ai.rootkey.connector.EventAction;
+import ai.rootkey.connector.ObjectEvent;
+import ai.rootkey.connector.r2.CloudflareQueueSource;
+import ai.rootkey.connector.r2.R2EventCodec;
+import ai.rootkey.connector.r2.Secret;
+import ai.rootkey.connector.local.EmbeddedS3;
+import ai.rootkey.connector.testkit.Await;
+import ai.rootkey.connector.testkit.FakeCloudflareQueues;
+import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The runnable jar's {@code run} mode against local stand-ins that each run in their own process, the way a user
+ * points the jar at a staging API or any local stand-in: every endpoint from the environment.
+ */
+class RunAgainstStandInProcessesIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String BUCKET = "acme-documents";
+
+    private final List<Launched> processes = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        for (Launched p : processes) {
+            p.process.destroyForcibly();
+        }
+    }
+
+    /** A child JVM with its output collected line by line. */
+    private static final class Launched {
+        final Process process;
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final Thread reader;
+
+        Launched(Process process) {
+            this.process = process;
+            reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Waits for the process to end and for its last output line to be read. */
+        boolean awaitExit(Duration timeout) throws InterruptedException {
+            boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            reader.join(timeout.toMillis());
+            return exited && !reader.isAlive();
+        }
+
+        Map<String, String> variables() {
+            Map<String, String> vars = new HashMap<>();
+            for (String line : lines) {
+                Matcher m = Pattern.compile("^([A-Z0-9_]+)=(.*)$").matcher(line);
+                if (m.matches()) {
+                    vars.put(m.group(1), m.group(2));
+                }
+            }
+            return vars;
+        }
+
+        String output() {
+            return String.join("\n", lines);
+        }
+    }
+
+    private Launched launch(Map<String, String> env, String... command) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(k -> k.startsWith("CLOUDFLARE_") || k.startsWith("R2_")
+                || k.startsWith("ROOTKEY_"));
+        builder.environment().putAll(env);
+        Launched launched = new Launched(builder.start());
+        processes.add(launched);
+        return launched;
+    }
+
+    private Launched launchMain(Class<?> main, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                main.getName()));
+        command.addAll(List.of(args));
+        return launch(Map.of(), command.toArray(String[]::new));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @Test
+    void runMode_anchorsEverything_fromStandInsInOtherProcesses_andDrainsOnSigterm() throws Exception {
+        Path jar = Path.of(System.getProperty("cli.jar", "target/rootkey-connector.jar"));
+        assertThat(jar).exists();
+        Launched s3 = launchMain(EmbeddedS3.class, "--bucket", BUCKET);
+        Launched queues = launchMain(FakeCloudflareQueues.class, "--port", "0");
+        Launched api = launchMain(FakeRootkeyApi.class, "--api-key", "stand-in-api-key");
+        Await.until(() -> s3.variables().containsKey("R2_SECRET_ACCESS_KEY"), WAIT, "S3 stand-in up: " + s3.output());
+        Await.until(() -> queues.variables().containsKey("R2_DLQ_ID"), WAIT, "queue stand-in up: " + queues.output());
+        Await.until(() -> api.output().contains("listening on"), WAIT, "API stand-in up: " + api.output());
+        Matcher apiUrl = Pattern.compile("listening on (http://\\S+)").matcher(api.output());
+        assertThat(apiUrl.find()).isTrue();
+
+        Map<String, String> env = new HashMap<>(s3.variables());
+        env.putAll(queues.variables());
+        env.put("R2_BUCKET", BUCKET);
+        env.put("ROOTKEY_API_URL", apiUrl.group(1));
+        env.put("ROOTKEY_API_KEY", "stand-in-api-key");
+        env.put("ROOTKEY_ALLOW_INSECURE_LOOPBACK", "true");
+
+        int n = 25;
+        publishObjects(env, n);
+        Launched connector = launch(env, java(), "-Xmx128m", "-jar", jar.toString(), "run", "--status-interval", "1");
+
+        Await.until(() -> api.lines.stream().filter(l -> l.startsWith("201 created")).count() == n, WAIT,
+                n + " files at the API; connector said:\n" + connector.output());
+        Await.until(() -> connector.output().contains("rootkey.connector.status anchored=" + n), WAIT,
+                "a status line; connector said:\n" + connector.output());
+
+        // SIGTERM: graceful drain. Through the handle: Process.destroy() would also close our end of its output.
+        assertThat(connector.process.toHandle().destroy()).isTrue();
+        assertThat(connector.awaitExit(Duration.ofSeconds(30))).isTrue();
+        assertThat(connector.output()).contains("rootkey.connector.closed").contains("anchored=" + n)
+                .contains("rootkey.event.anchored");
+        assertThat(connector.output().lines().filter(l -> l.contains("rootkey.event.anchored")).count()).isEqualTo(n);
+        assertThat(connector.output()).doesNotContain("stand-in-api-key").doesNotContain(EmbeddedS3.CREDENTIAL)
+                .doesNotContain(env.get("CLOUDFLARE_API_TOKEN"));
+        try (CloudflareQueueSource source = queueClient(env)) {
+            assertThat(source.receive(10).deliveries()).as("nothing left in the queue").isEmpty();
+        }
+    }
+
+    private static CloudflareQueueSource queueClient(Map<String, String> env) {
+        return CloudflareQueueSource.builder()
+                .accountId(env.get("CLOUDFLARE_ACCOUNT_ID"))
+                .queueId(env.get("R2_QUEUE_ID"))
+                .apiToken(Secret.of(env.get("CLOUDFLARE_API_TOKEN")))
+                .baseUrl(env.get("CLOUDFLARE_API_BASE_URL"))
+                .allowInsecureLoopbackForTesting(true)
+                .build();
+    }
+
+    private static void publishObjects(Map<String, String> env, int n) throws IOException {
+        try (S3Client s3 = S3Client.builder()
+                .endpointOverride(URI.create(env.get("R2_ENDPOINT")))
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        env.get("R2_ACCESS_KEY_ID"), env.get("R2_SECRET_ACCESS_KEY"))))
+                .build();
+             CloudflareQueueSource queue = queueClient(env)) {
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String key = "from-processes/doc-" + i + ".pdf";
+                byte[] content = ("document " + i).getBytes(StandardCharsets.UTF_8);
+                String eTag = s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(content)).eTag()
+                        .replace("\"", "");
+                events.add(R2EventCodec.standard().toJson(ObjectEvent.builder().bucket(BUCKET).key(key)
+                        .action(EventAction.PUT_OBJECT).size(content.length).eTag(eTag).build(),
+                        env.get("CLOUDFLARE_ACCOUNT_ID")));
+            }
+            queue.publishBatch(events);
+        }
+    }
+}
