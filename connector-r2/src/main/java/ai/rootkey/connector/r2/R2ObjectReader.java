@@ -247,7 +247,8 @@ public final class R2ObjectReader implements ObjectReader {
             return noSuchBucket(bucket, e);
         }
         if (status == 403) {
-            return new ConfigurationException("R2 denied access to bucket " + LogSafe.quoted(bucket) + " (" + answer
+            String what = code.isEmpty() ? "R2 denied access to bucket " : "R2 " + LogSafe.escape(code, 64) + " on bucket ";
+            return new ConfigurationException(what + LogSafe.quoted(bucket) + " (HTTP " + status
                     + "): check that the token behind R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY may read R2_BUCKET, "
                     + "and the endpoint/jurisdiction (" + where() + ")", e);
         }
