@@ -52,6 +52,9 @@ final class DlqCommand implements Callable<Integer> {
 
     static String age(Duration age) {
         long s = age.toSeconds();
+        if (s < 10) {
+            return String.format(java.util.Locale.ROOT, "%.1f s", age.toMillis() / 1000.0);
+        }
         if (s < 120) {
             return s + " s";
         }

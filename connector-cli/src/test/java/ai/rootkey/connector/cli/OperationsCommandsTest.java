@@ -174,7 +174,6 @@ class OperationsCommandsTest {
         }
         int events = stack.queues().queue(stack.queueId()).backlog().size();
 
-        stack.queues().advanceTime(java.time.Duration.ofMinutes(95));
         Result peek = keep("dlq-peek", "dlq", "peek", "--limit", "10");
         assertThat(peek.exitCode()).isZero();
         assertThat(peek.out()).contains("invoices/2024/0001.pdf", "receipts/r-17.pdf", "AGE", "ATTEMPTS")

@@ -289,6 +289,9 @@ public final class Backfill {
     // ------------------------------------------------------------------ checkpoint file
 
     private void checkpointAdvanced(String key, String bucket, String prefix) {
+        synchronized (lock) {
+            lock.notifyAll(); // run() checks at once whether the source is finished
+        }
         if (settings.checkpointFile == null) {
             return;
         }
