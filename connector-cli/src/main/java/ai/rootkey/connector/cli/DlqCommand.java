@@ -73,7 +73,9 @@ final class DlqCommand implements Callable<Integer> {
                 "Lists dead-lettered messages (oldest first) with their key, attempts and age, without consuming them.",
                 "Cloudflare leases what a pull returns, so peek pulls with a short lease and hands every message back",
                 "with a retry of delay 0 (never an ack): each peek counts one attempt on the messages it saw. Give the",
-                "dead-letter queue's consumer max_retries 100 so peeking can never make Cloudflare drop a message."})
+                "dead-letter queue's consumer max_retries 100 so peeking can never make Cloudflare drop a message (a",
+                "message at that limit is re-published to the dead-letter queue instead of retried, when the token",
+                "may read the setting)."})
     static final class Peek implements Callable<Integer> {
         private final Main.Cli cli;
 

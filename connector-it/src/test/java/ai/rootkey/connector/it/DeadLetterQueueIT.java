@@ -98,6 +98,23 @@ class DeadLetterQueueIT {
     }
 
     @Test
+    void peekingMoreOftenThanTheDlqConsumersMaxRetries_refreshesInsteadOfDropping() throws IOException {
+        fake.configureConsumer(dlqId, QueueConsumerSettings.defaults()); // Cloudflare's default: max_retries 3
+        List<String> keys = deadLetter("invoices/", 3);
+        fake.publishText(dlqId, "a text body");
+        try (DeadLetterQueue dlq = dlq()) {
+            for (int i = 0; i < 7; i++) {
+                assertThat(dlq.peek("", 10)).hasSize(4);
+            }
+        }
+        assertThat(fake.queue(dlqId).deadLettered()).as("nothing dropped").isEmpty();
+        assertThat(keysIn(fake.queue(dlqId).backlog().stream().filter(m -> m.contentType().equals("json")).toList()))
+                .containsExactlyInAnyOrderElementsOf(keys);
+        assertThat(fake.queue(dlqId).backlog()).extracting(QueueMessage::body).contains("a text body");
+        assertThat(fake.queue(dlqId).backlog()).extracting(QueueMessage::attempts).allMatch(a -> a < 3);
+    }
+
+    @Test
     void peek_withPrefixAndLimit_showsOnlyThose_andHandsBackEverything() throws IOException {
         deadLetter("receipts/", 150);
         List<String> invoices = deadLetter("invoices/", 5);

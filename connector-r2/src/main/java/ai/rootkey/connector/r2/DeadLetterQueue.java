@@ -48,7 +48,9 @@ import java.util.function.Consumer;
  * therefore counts one delivery attempt on every message it saw ({@code attempts} grows by one), and the
  * dead-letter queue's own consumer drops (or moves on) a message retried when its attempts reach that consumer's
  * {@code max_retries}: give the dead-letter queue's consumer {@code max_retries} 100 and no dead-letter queue of
- * its own. If a peek dies before handing the messages back, they come back by themselves when the lease ends.
+ * its own. When the token may read that setting, a message that has reached it is not retried but refreshed: its
+ * body is published to the dead-letter queue again (a new message id, attempts from zero) and the old delivery
+ * acked. If a peek dies before handing the messages back, they come back by themselves when the lease ends.
  *
  * <p><b>Replay never loses a message.</b> For each batch it publishes the bodies to the event queue (as
  * {@code json}) and acks them from the dead-letter queue only after the publish succeeded. Interrupted between
@@ -374,17 +376,61 @@ public final class DeadLetterQueue implements AutoCloseable {
         }
     }
 
-    /** Best effort: what fails to be handed back becomes visible when its lease ends. */
+    /**
+     * Best effort: what fails to be handed back becomes visible when its lease ends. A message whose attempts have
+     * reached the dead-letter queue consumer's {@code max_retries} would be dropped by a retry (and by an expiring
+     * lease alike), so it is refreshed instead: a copy of its body is published to the dead-letter queue, then the
+     * old delivery is acked (new message id, attempts from zero, age from now).
+     */
     private void handBack(java.util.Collection<Pulled> held) {
         if (held.isEmpty()) {
             return;
         }
+        List<Pulled> retry = new ArrayList<>();
+        List<Pulled> refresh = new ArrayList<>();
+        OptionalInt maxRetries = consumerMaxRetries();
+        for (Pulled m : held) {
+            (maxRetries.isPresent() && m.letter.attempts() >= maxRetries.getAsInt() ? refresh : retry).add(m);
+        }
         try {
-            settle(new ArrayList<>(held), false);
+            settle(retry, false);
         } catch (IOException | RuntimeException e) {
             LOG.atWarn().log("rootkey.dlq.hand_back_failed count={} error=\"{}\" note=\"the messages become visible "
-                    + "again when their lease of {} s ends\"", held.size(), LogSafe.escape(String.valueOf(e.getMessage())),
+                    + "again when their lease of {} s ends\"", retry.size(), LogSafe.escape(String.valueOf(e.getMessage())),
                     lease.toSeconds());
+        }
+        if (!refresh.isEmpty()) {
+            refresh(refresh, maxRetries.getAsInt());
+        }
+    }
+
+    private void refresh(List<Pulled> messages, int maxRetries) {
+        try {
+            for (int from = 0; from < messages.size(); from += SETTLE_CHUNK) {
+                ObjectNode request = Json.MAPPER.createObjectNode();
+                ArrayNode array = request.putArray("messages");
+                List<Pulled> chunk = messages.subList(from, Math.min(messages.size(), from + SETTLE_CHUNK));
+                for (Pulled m : chunk) {
+                    ObjectNode message = array.addObject();
+                    if (QueueBodies.isJsonValue(m.letter.body())) {
+                        message.set("body", Json.MAPPER.readTree(m.letter.body()));
+                        message.put("content_type", "json");
+                    } else {
+                        message.put("body", m.letter.body());
+                        message.put("content_type", "text");
+                    }
+                }
+                dlq.post("refresh", dlqPath + "/messages/batch", request);
+                settle(chunk, true);
+            }
+            LOG.atWarn().log("rootkey.dlq.refreshed count={} max_retries={} note=\"these messages had used up the "
+                    + "dead-letter queue consumer's max_retries; they were re-published to the dead-letter queue (new "
+                    + "ids) so that handing them back does not drop them: raise that consumer's max_retries to 100\"",
+                    messages.size(), maxRetries);
+        } catch (IOException | RuntimeException e) {
+            LOG.atError().log("rootkey.dlq.refresh_failed count={} error=\"{}\" note=\"these messages had used up "
+                    + "the dead-letter queue consumer's max_retries; Cloudflare drops them when their lease ends\"",
+                    messages.size(), LogSafe.escape(String.valueOf(e.getMessage())));
         }
     }
 
