@@ -63,7 +63,7 @@ public final class DefaultFailureClassifier implements FailureClassifier {
 
     private static Verdict byStatus(Failure failure, int status) {
         if (status == 401 || status == 403) {
-            return Verdict.configuration(describe(failure, "HTTP " + status));
+            return Verdict.configuration(describe(failure, Integer.toString(status)));
         }
         if (status == 408 || status == 429 || status >= 500) {
             return transientVerdict(failure, "http_" + status);

@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Works out the connector's {@link Health} from what the engine reports: lifecycle, configuration pauses, and
@@ -19,6 +20,7 @@ import java.util.function.Consumer;
  */
 final class HealthTracker {
     static final int DEGRADED_AFTER = 3;
+    private static final Pattern HTTP_LABEL = Pattern.compile("^http_[0-9]{3}$");
 
     private enum Lifecycle { NOT_STARTED, RUNNING, CLOSED }
 
@@ -89,7 +91,8 @@ final class HealthTracker {
     }
 
     synchronized Health current() {
-        return new Health(status, describe(), since, Optional.ofNullable(lastSuccess), Optional.ofNullable(backlog));
+        return new Health(status, describe(), since, Optional.ofNullable(lastSuccess), Optional.ofNullable(backlog),
+                clock.instant());
     }
 
     private void update(Runnable change) {
@@ -142,8 +145,13 @@ final class HealthTracker {
         }
         Streak streak = streaks.get(stage.get());
         Duration failingFor = Duration.between(streak.first, clock.instant());
-        return dependency(stage.get()) + " failing: " + streak.reason + " for " + human(failingFor) + " ("
+        return dependency(stage.get()) + " failing: " + shown(streak.reason) + " for " + human(failingFor) + " ("
                 + streak.count + " consecutive failures)";
+    }
+
+    /** A verdict label as people read it: {@code http_503} becomes {@code 503}; other labels stay as they are. */
+    static String shown(String reason) {
+        return HTTP_LABEL.matcher(reason).matches() ? reason.substring(5) : reason;
     }
 
     private Optional<Failure.Stage> degradedStage() {

@@ -148,8 +148,8 @@ class R2ObjectReaderWireMockIT {
 
         Throwable thrown = openFails();
 
-        assertThat(thrown).isInstanceOf(ConfigurationException.class).hasMessage("R2 denied access to bucket \"docs\" "
-                + "(AccessDenied, HTTP 403): check that the token behind R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY may "
+        assertThat(thrown).isInstanceOf(ConfigurationException.class).hasMessage("R2 AccessDenied on bucket \"docs\" "
+                + "(HTTP 403): check that the token behind R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY may "
                 + "read R2_BUCKET, and the endpoint/jurisdiction (" + wireMock.baseUrl() + ")");
         assertThat(R2ObjectReaderIT.classify(thrown).kind()).isEqualTo(Verdict.Kind.CONFIGURATION);
     }

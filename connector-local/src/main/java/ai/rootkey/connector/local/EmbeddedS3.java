@@ -243,6 +243,20 @@ public final class EmbeddedS3 implements AutoCloseable {
                 ? eTag.substring(1, eTag.length() - 1) : eTag;
     }
 
+    /**
+     * Stores {@code content} straight into the store, not over HTTP, and returns the ETag, unquoted: for seeding
+     * thousands of objects quickly (a signed S3 request to S3Proxy costs milliseconds). Reads still go through the
+     * S3 API.
+     */
+    public String putObjectDirect(String bucket, String key, byte[] content) {
+        BlobStore store = context.getBlobStore();
+        Blob blob = store.blobBuilder(key).payload(content).contentLength(content.length)
+                .contentType("application/octet-stream").build();
+        String eTag = store.putBlob(bucket, blob);
+        return eTag != null && eTag.startsWith("\"") && eTag.endsWith("\"") && eTag.length() >= 2
+                ? eTag.substring(1, eTag.length() - 1) : eTag;
+    }
+
     /** Stops the server and releases the store; idempotent. Afterwards its port refuses connections. */
     @Override
     public void close() {

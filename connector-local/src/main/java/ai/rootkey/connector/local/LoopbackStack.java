@@ -38,6 +38,8 @@ public final class LoopbackStack implements AutoCloseable {
     public static final String DEFAULT_BUCKET = "acme-documents";
     /** The consumer's {@code max_retries}, what this connector expects. */
     public static final int MAX_RETRIES = 5;
+    /** The dead-letter queue consumer's {@code max_retries}: Cloudflare's largest, so peeks do not drop messages. */
+    public static final int DLQ_MAX_RETRIES = 100;
 
     private final EmbeddedS3 s3;
     private final FakeCloudflareQueues queues;
@@ -261,7 +263,10 @@ public final class LoopbackStack implements AutoCloseable {
             try {
                 s3.createBucket(bucket);
                 queues = FakeCloudflareQueues.builder().seed(seed).build().start();
-                String dlq = queues.createQueue(bucket + "-dlq");
+                // Peeking the dead-letter queue counts attempts there too: its consumer keeps messages for
+                // Cloudflare's largest max_retries, as OPERATIONS.md recommends.
+                String dlq = queues.createQueue(bucket + "-dlq", QueueConsumerSettings.defaults()
+                        .withMaxRetries(DLQ_MAX_RETRIES));
                 String events = queues.createQueue(bucket + "-events", QueueConsumerSettings.defaults()
                         .withMaxRetries(MAX_RETRIES)
                         .withVisibilityTimeout(visibilityTimeout)

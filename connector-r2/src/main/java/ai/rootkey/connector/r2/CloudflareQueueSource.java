@@ -275,6 +275,13 @@ public final class CloudflareQueueSource implements EventSource {
         return MAX_BATCH_SIZE;
     }
 
+    /** {@code GET .../consumers}: the queue's consumers as Cloudflare lists them, for {@link Doctor}. */
+    JsonNode consumers() throws IOException {
+        ensureOpen();
+        return api.get("consumers", messagesPath.substring(0, messagesPath.length() - "/messages".length())
+                + "/consumers");
+    }
+
     /**
      * Publishes one JSON message to this queue ({@code content_type: json}), e.g. to replay a dead-lettered event.
      * A retried call may publish the message twice; consumers are idempotent.

@@ -3,6 +3,7 @@ package ai.rootkey.connector.r2;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.EventFilter;
+import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.r2.internal.OwningConnector;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Wires the connector for one R2 bucket: {@link CloudflareQueueSource} for the bucket's event queue,
@@ -46,6 +48,7 @@ public final class R2Connector {
         private HttpClient httpClient;
         private boolean checkBucket = true;
         private Duration visibilityTimeout = CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT;
+        private Function<R2ObjectReader, EventSource> sourceFactory;
 
         private Builder() {
         }
@@ -112,6 +115,12 @@ public final class R2Connector {
             return this;
         }
 
+        /** For {@link Backfill}: events come from this source (made with the connector's reader), not the queue. */
+        Builder source(Function<R2ObjectReader, EventSource> factory) {
+            this.sourceFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
         /**
          * Builds the connector, not yet started.
          *
@@ -140,10 +149,10 @@ public final class R2Connector {
                     source.httpClient(httpClient);
                     anchorer.httpClient(httpClient);
                 }
-                CloudflareQueueSource queue = track(built, source.build());
                 R2ObjectReader reader = track(built, s3Client != null
                         ? R2ObjectReader.builder().s3Client(s3Client).build()
                         : R2ObjectReader.builder().config(config).build());
+                EventSource queue = track(built, sourceFactory != null ? sourceFactory.apply(reader) : source.build());
                 RootkeyAnchorer api = track(built, anchorer.build());
 
                 Connector.Builder engine = Connector.builder()

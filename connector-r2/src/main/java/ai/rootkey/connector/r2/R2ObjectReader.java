@@ -29,6 +29,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
@@ -216,6 +218,36 @@ public final class R2ObjectReader implements ObjectReader {
     }
 
     /**
+     * One page of {@code ListObjectsV2} (for backfill and the doctor), with the same error mapping as
+     * {@link #probe(String)}: keys in UTF-8 binary order after {@code startAfter} (when not empty) or from the
+     * continuation token (when not empty).
+     */
+    ListObjectsV2Response list(String bucket, String prefix, String startAfter, String continuationToken, int maxKeys)
+            throws IOException {
+        requireText(bucket, "bucket");
+        requireOpen();
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket).maxKeys(maxKeys);
+        if (!prefix.isEmpty()) {
+            request.prefix(prefix);
+        }
+        if (!continuationToken.isEmpty()) {
+            request.continuationToken(continuationToken);
+        } else if (!startAfter.isEmpty()) {
+            request.startAfter(startAfter);
+        }
+        try {
+            return s3.listObjectsV2(request.build());
+        } catch (SdkServiceException e) {
+            if (e.statusCode() == 404) {
+                throw noSuchBucket(bucket, e);
+            }
+            throw answerFailure("ListObjectsV2", bucket, null, e);
+        } catch (SdkException e) {
+            throw noAnswerFailure("ListObjectsV2", bucket, e);
+        }
+    }
+
+    /**
      * Closes the S3 client if this reader built it; a user-supplied client stays open. Objects already opened should
      * be closed first. Idempotent; never throws.
      */
@@ -247,7 +279,8 @@ public final class R2ObjectReader implements ObjectReader {
             return noSuchBucket(bucket, e);
         }
         if (status == 403) {
-            return new ConfigurationException("R2 denied access to bucket " + LogSafe.quoted(bucket) + " (" + answer
+            String what = code.isEmpty() ? "R2 denied access to bucket " : "R2 " + LogSafe.escape(code, 64) + " on bucket ";
+            return new ConfigurationException(what + LogSafe.quoted(bucket) + " (HTTP " + status
                     + "): check that the token behind R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY may read R2_BUCKET, "
                     + "and the endpoint/jurisdiction (" + where() + ")", e);
         }

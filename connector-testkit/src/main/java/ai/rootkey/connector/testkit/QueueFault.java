@@ -26,7 +26,9 @@ public final class QueueFault {
         /** The connection is closed without a reply; nothing applied. */
         DROP_BEFORE_APPLY,
         /** The request is applied, then the connection is closed without a reply. */
-        DROP_AFTER_APPLY
+        DROP_AFTER_APPLY,
+        /** A 403 reply with the v4 authentication error (code 10000); nothing applied. */
+        FORBIDDEN
     }
 
     private final Kind kind;
@@ -65,6 +67,14 @@ public final class QueueFault {
         return new QueueFault(Kind.LATENCY, 0, delay);
     }
 
+    /**
+     * A 403 authentication error, as Cloudflare answers a token that lacks the permission for one call (e.g.
+     * {@link QueueEndpoint#CONSUMERS} with a token that may pull but not read consumer settings).
+     */
+    public static QueueFault forbidden() {
+        return new QueueFault(Kind.FORBIDDEN, 403, Duration.ZERO);
+    }
+
     /** The connection is closed before the request is applied, with no reply. */
     public static QueueFault dropConnection() {
         return new QueueFault(Kind.DROP_BEFORE_APPLY, 0, Duration.ZERO);
@@ -79,7 +89,7 @@ public final class QueueFault {
         return kind;
     }
 
-    /** The HTTP status for {@link Kind#SERVER_ERROR} and {@link Kind#TOO_MANY_REQUESTS}; 0 otherwise. */
+    /** The HTTP status for {@link Kind#SERVER_ERROR}, {@link Kind#TOO_MANY_REQUESTS} and {@link Kind#FORBIDDEN}; 0 otherwise. */
     public int status() {
         return status;
     }

@@ -36,7 +36,7 @@ class CredentialPauseTest {
         Connector connector = kit.start(b -> b.listener(listener).concurrency(4).batchSize(5));
 
         Await.until(() -> connector.health().status() == Health.Status.DOWN, Duration.ofSeconds(10), "paused");
-        assertThat(connector.health().reason()).contains("ROOTKey API rejects the API key (HTTP 401)")
+        assertThat(connector.health().reason()).contains("ROOTKey API rejects the API key (401)")
                 .contains("ROOTKEY_API_KEY");
         // Stay paused a while: probes keep failing, nothing is acked, nothing goes to the DLQ.
         long callsWhilePaused = kit.anchorer().calls();

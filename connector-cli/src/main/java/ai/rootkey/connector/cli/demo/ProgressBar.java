@@ -7,7 +7,7 @@ import java.util.Locale;
  * A one-line progress bar redrawn in place on a terminal, or a plain progress line every few seconds when the
  * output is not a terminal (CI logs, pipes).
  */
-final class ProgressBar {
+public final class ProgressBar {
     private static final int WIDTH = 30;
     private static final long PLAIN_EVERY_NANOS = 2_000_000_000L;
 
@@ -16,12 +16,12 @@ final class ProgressBar {
     private long lastPlain;
     private int lastLength;
 
-    ProgressBar(PrintStream out, boolean terminal) {
+    public ProgressBar(PrintStream out, boolean terminal) {
         this.out = out;
         this.terminal = terminal;
     }
 
-    void update(long done, long total, String detail) {
+    public void update(long done, long total, String detail) {
         String line = render(done, total, detail);
         if (terminal) {
             StringBuilder padded = new StringBuilder("\r").append(line);
@@ -40,7 +40,7 @@ final class ProgressBar {
         }
     }
 
-    void finish(long done, long total, String detail) {
+    public void finish(long done, long total, String detail) {
         String line = render(done, total, detail);
         if (terminal) {
             out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())) + System.lineSeparator());

@@ -75,6 +75,7 @@ public final class CloudflareApi {
     private final Clock clock;
     private final Sleeper sleeper;
     private final String what;
+    private final String idVariable;
 
     /**
      * @param base the API root, e.g. {@code https://api.cloudflare.com/client/v4}, already checked and trimmed
@@ -82,6 +83,12 @@ public final class CloudflareApi {
      */
     public CloudflareApi(HttpClient client, URI base, Secret token, Duration requestTimeout, Retry retry,
                          Clock clock, Sleeper sleeper, String what) {
+        this(client, base, token, requestTimeout, retry, clock, sleeper, what, "R2_QUEUE_ID");
+    }
+
+    /** As above; {@code idVariable} is the setting named in errors about the queue id (e.g. {@code R2_DLQ_ID}). */
+    public CloudflareApi(HttpClient client, URI base, Secret token, Duration requestTimeout, Retry retry,
+                         Clock clock, Sleeper sleeper, String what, String idVariable) {
         this.client = Objects.requireNonNull(client, "client");
         this.base = Objects.requireNonNull(base, "base");
         this.token = Objects.requireNonNull(token, "token");
@@ -90,6 +97,7 @@ public final class CloudflareApi {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.what = Objects.requireNonNull(what, "what");
+        this.idVariable = Objects.requireNonNull(idVariable, "idVariable");
     }
 
     /**
@@ -102,7 +110,34 @@ public final class CloudflareApi {
      * @throws IOException            the API could not be reached, after the retries
      */
     public JsonNode post(String operation, String path, JsonNode body) throws IOException {
-        byte[] payload = Json.MAPPER.writeValueAsBytes(body);
+        return call(operation, path, Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    /**
+     * GETs {@code base + path} and returns the envelope's {@code result}, with the same retries and error mapping
+     * as {@link #post}; a 401 or 403 is a {@link Refused}.
+     */
+    public JsonNode get(String operation, String path) throws IOException {
+        return call(operation, path, null);
+    }
+
+    /** A 401/403 (or v4 authentication error) answer: the token is refused, or lacks a permission for this call. */
+    public static final class Refused extends ConfigurationException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        Refused(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+
+        /** The HTTP status. */
+        public int status() {
+            return status;
+        }
+    }
+
+    private JsonNode call(String operation, String path, byte[] payload) throws IOException {
         URI uri = URI.create(base + path);
         for (int attempt = 1; ; attempt++) {
             Duration wait;
@@ -154,12 +189,15 @@ public final class CloudflareApi {
     }
 
     private HttpRequest request(URI uri, byte[] payload) {
-        return HttpRequest.newBuilder(uri)
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
                 .header("Authorization", "Bearer " + token.reveal())
-                .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
-                .header("User-Agent", USER_AGENT)
+                .header("User-Agent", USER_AGENT);
+        if (payload == null) {
+            return request.GET().build();
+        }
+        return request.header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
                 .build();
     }
@@ -169,12 +207,12 @@ public final class CloudflareApi {
         int status = response.statusCode();
         JsonNode envelope = parse(response.body());
         if (status == 401 || status == 403 || hasAuthError(envelope)) {
-            throw new ConfigurationException("Cloudflare Queues " + operation + " was refused (HTTP " + status
+            throw new Refused("Cloudflare Queues " + operation + " was refused (HTTP " + status
                     + errorSuffix(envelope) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
-                    + "and write), CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID");
+                    + "and write), CLOUDFLARE_ACCOUNT_ID and " + idVariable, status);
         }
         if (status == 404) {
-            throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID (HTTP 404"
+            throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and " + idVariable + " (HTTP 404"
                     + errorSuffix(envelope) + " for " + what + ")");
         }
         if (isRetryable(status)) {

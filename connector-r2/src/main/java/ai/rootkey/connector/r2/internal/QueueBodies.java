@@ -64,6 +64,29 @@ public final class QueueBodies {
         }
     }
 
+    /**
+     * The message body as text, decoded by its content type as {@link #toDelivery} decodes it: what a replay
+     * publishes again. {@code bytes} that are not UTF-8 base64, and {@code v8}, come back as the raw body.
+     */
+    public static String bodyText(String contentType, String body) {
+        String raw = body == null ? "" : body;
+        String type = contentType == null ? "" : contentType.trim().toLowerCase(Locale.ROOT);
+        switch (type) {
+            case "text":
+            case "v8":
+                return raw;
+            case "bytes":
+                return decodeBase64(raw).flatMap(QueueBodies::utf8).orElse(raw);
+            default:
+                return jsonText(raw);
+        }
+    }
+
+    /** Whether {@code text} is exactly one well-formed JSON value. */
+    public static boolean isJsonValue(String text) {
+        return isJson(text);
+    }
+
     /** The JSON text of a {@code json} body: base64-decoded when that is JSON, else the body when it is JSON. */
     static String jsonText(String raw) {
         Optional<String> decoded = decodeBase64(raw).flatMap(QueueBodies::utf8);

@@ -162,6 +162,9 @@ public final class FakeQueuesHandler implements HttpHandler {
                     send(exchange, new Reply(r.status(), r.envelope(), Map.of("Retry-After", Long.toString(seconds))));
                     return;
                 }
+                case FORBIDDEN:
+                    send(exchange, Reply.error(403, CODE_AUTH, "Authentication error"));
+                    return;
                 case DROP_BEFORE_APPLY:
                     return; // handle() closes the exchange before any reply: the client sees the connection drop
                 case DROP_AFTER_APPLY:

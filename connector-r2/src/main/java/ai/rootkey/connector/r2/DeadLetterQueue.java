@@ -1,0 +1,614 @@
+package ai.rootkey.connector.r2;
+
+import ai.rootkey.connector.ConfigurationException;
+import ai.rootkey.connector.Delivery;
+import ai.rootkey.connector.DependencyException;
+import ai.rootkey.connector.LogSafe;
+import ai.rootkey.connector.ObjectEvent;
+import ai.rootkey.connector.r2.internal.CloudflareApi;
+import ai.rootkey.connector.r2.internal.Endpoints;
+import ai.rootkey.connector.r2.internal.Json;
+import ai.rootkey.connector.r2.internal.QueueBodies;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Consumer;
+
+/**
+ * The connector's dead-letter queue: look at what it holds ({@link #peek}) and send it back to the event queue
+ * ({@link #replay()}), over the same Cloudflare Queues HTTP API as {@link CloudflareQueueSource}.
+ *
+ * <pre>{@code
+ * try (DeadLetterQueue dlq = DeadLetterQueue.fromConfig(R2ConnectorConfig.fromEnvironment())) {
+ *     dlq.peek("invoices/", 20).forEach(m -> System.out.println(m.key().orElse("?") + " " + m.attempts()));
+ *     DeadLetterQueue.ReplayReport report = dlq.replay().keyPrefix("invoices/").limit(500).run();
+ * }
+ * }</pre>
+ *
+ * <p><b>Peeking leases.</b> Cloudflare has no read-only view of a queue: a pull leases what it returns. Peek
+ * pulls with a short lease ({@link Builder#lease(Duration)}), holds every lease until it has seen enough, then
+ * hands every message back with a retry of delay 0, so each is visible again at once; it never acks. Each peek
+ * therefore counts one delivery attempt on every message it saw ({@code attempts} grows by one), and the
+ * dead-letter queue's own consumer drops (or moves on) a message retried when its attempts reach that consumer's
+ * {@code max_retries}: give the dead-letter queue's consumer {@code max_retries} 100 and no dead-letter queue of
+ * its own. When the token may read that setting, a message that has reached it is not retried but refreshed: its
+ * body is published to the dead-letter queue again (a new message id, attempts from zero) and the old delivery
+ * acked. If a peek dies before handing the messages back, they come back by themselves when the lease ends.
+ *
+ * <p><b>Replay never loses a message.</b> For each batch it publishes the bodies to the event queue (as
+ * {@code json}) and acks them from the dead-letter queue only after the publish succeeded. Interrupted between
+ * the two, a message is in both queues (a duplicate the connector anchors idempotently), never in neither.
+ * Messages not replayed (another prefix, beyond the limit, a body that is not JSON) are handed back like a peek
+ * does.
+ *
+ * <p>Thread-safe for one operation at a time per instance. The API token is never logged. {@link #close()}
+ * releases the HTTP client when this object built it.
+ */
+public final class DeadLetterQueue implements AutoCloseable {
+    /** How long a peek or replay holds the messages it pulled: 2 minutes. */
+    public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterQueue.class);
+    private static final int SETTLE_CHUNK = CloudflareQueueSource.MAX_BATCH_SIZE;
+
+    private final String dlqId;
+    private final CloudflareApi dlq;
+    private final String dlqPath;
+    private final CloudflareQueueSource events;
+    private final Duration lease;
+    private final Clock clock;
+    private final R2EventCodec codec = R2EventCodec.standard();
+
+    private DeadLetterQueue(Builder b, URI base, HttpClient http) {
+        this.dlqId = b.dlqId;
+        this.lease = b.lease;
+        this.clock = b.clock;
+        this.dlqPath = "/accounts/" + b.accountId + "/queues/" + Endpoints.pathSegment(b.dlqId);
+        CloudflareQueueSource.Builder main = CloudflareQueueSource.builder().accountId(b.accountId)
+                .queueId(b.queueId).apiToken(b.apiToken).baseUrl(base)
+                .allowInsecureLoopbackForTesting(b.allowInsecureLoopback).httpClient(http).clock(b.clock);
+        this.events = main.build();
+        this.dlq = new CloudflareApi(http, base, b.apiToken, CloudflareQueueSource.DEFAULT_REQUEST_TIMEOUT,
+                new CloudflareApi.Retry(CloudflareQueueSource.DEFAULT_API_ATTEMPTS,
+                        CloudflareQueueSource.DEFAULT_API_INITIAL_BACKOFF, CloudflareQueueSource.DEFAULT_API_MAX_BACKOFF),
+                b.clock, d -> Thread.sleep(d.toMillis()), "dead-letter queue " + b.dlqId + " of account " + b.accountId,
+                "R2_DLQ_ID");
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The dead-letter queue of a configuration ({@code R2_DLQ_ID}) and its event queue ({@code R2_QUEUE_ID}).
+     *
+     * @throws ConfigurationException when the configuration has no dead-letter queue id
+     */
+    public static DeadLetterQueue fromConfig(R2ConnectorConfig config) {
+        return builder().config(config).build();
+    }
+
+    // ------------------------------------------------------------------ peek
+
+    /**
+     * Up to {@code limit} messages whose key starts with {@code keyPrefix} ({@code ""} for all), oldest first,
+     * handed back afterwards (see the class comment: each counts one attempt).
+     *
+     * @throws IOException            the API could not be reached
+     * @throws ConfigurationException the token or ids are refused
+     */
+    public List<DeadLetter> peek(String keyPrefix, int limit) throws IOException {
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        requirePositive(limit, "limit");
+        Map<String, Pulled> held = new LinkedHashMap<>();
+        List<DeadLetter> found = new ArrayList<>();
+        try {
+            while (found.size() < limit) {
+                List<Pulled> batch = pull(CloudflareQueueSource.MAX_BATCH_SIZE);
+                boolean fresh = false;
+                for (Pulled m : batch) {
+                    fresh |= held.put(m.letter.messageId(), m) == null;
+                    if (found.size() < limit && matches(m.letter, keyPrefix) && !contains(found, m)) {
+                        found.add(m.letter);
+                    }
+                }
+                if (!fresh) {
+                    break;
+                }
+            }
+        } finally {
+            handBack(held.values());
+        }
+        return List.copyOf(found);
+    }
+
+    // ------------------------------------------------------------------ replay
+
+    /** A replay to configure and {@link Replay#run() run}. */
+    public Replay replay() {
+        return new Replay();
+    }
+
+    /** Configures and runs one replay. Not thread-safe. */
+    public final class Replay {
+        private String keyPrefix = "";
+        private int limit = Integer.MAX_VALUE;
+        private boolean dryRun;
+        private Consumer<ReplayReport> progress = r -> { };
+
+        private Replay() {
+        }
+
+        /** Only messages whose event key starts with this; default all ({@code ""}). */
+        public Replay keyPrefix(String keyPrefix) {
+            this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+            return this;
+        }
+
+        /** Replay at most this many messages; default no limit. */
+        public Replay limit(int limit) {
+            this.limit = requirePositive(limit, "limit");
+            return this;
+        }
+
+        /** Count what would be replayed, publish and ack nothing (the messages still count one attempt). */
+        public Replay dryRun(boolean dryRun) {
+            this.dryRun = dryRun;
+            return this;
+        }
+
+        /** Called after each batch with the running totals, on the calling thread. */
+        public Replay onProgress(Consumer<ReplayReport> progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /**
+         * Runs the replay until the dead-letter queue has nothing more, or the limit is reached.
+         *
+         * @throws IOException            the API could not be reached (what was acked is in the event queue;
+         *                                everything else is still, or again, in the dead-letter queue)
+         * @throws ConfigurationException the token or ids are refused
+         */
+        public ReplayReport run() throws IOException {
+            Map<String, Pulled> held = new LinkedHashMap<>();
+            int examined = 0;
+            int replayed = 0;
+            int filteredOut = 0;
+            int unreplayable = 0;
+            Instant started = clock.instant();
+            try {
+                while (replayed < limit) {
+                    List<Pulled> batch = pull(CloudflareQueueSource.MAX_BATCH_SIZE);
+                    List<Pulled> toReplay = new ArrayList<>();
+                    boolean fresh = false;
+                    for (Pulled m : batch) {
+                        if (held.containsKey(m.letter.messageId())) {
+                            held.put(m.letter.messageId(), m); // its lease ran out and it came back: newest lease
+                            continue;
+                        }
+                        fresh = true;
+                        examined++;
+                        if (!matches(m.letter, keyPrefix)) {
+                            filteredOut++;
+                            held.put(m.letter.messageId(), m);
+                        } else if (replayed + toReplay.size() >= limit) {
+                            held.put(m.letter.messageId(), m);
+                        } else if (!m.letter.replayable()) {
+                            unreplayable++;
+                            held.put(m.letter.messageId(), m);
+                            LOG.atWarn().addKeyValue("message_id", m.letter.messageId())
+                                    .log("rootkey.dlq.not_replayable message_id={} note=\"the body is not JSON of at "
+                                            + "most 128 KB; it stays in the dead-letter queue\"", m.letter.messageId());
+                        } else {
+                            toReplay.add(m);
+                        }
+                    }
+                    if (!fresh) {
+                        break;
+                    }
+                    if (dryRun) {
+                        toReplay.forEach(m -> held.put(m.letter.messageId(), m));
+                    } else if (!toReplay.isEmpty()) {
+                        List<String> bodies = new ArrayList<>(toReplay.size());
+                        toReplay.forEach(m -> bodies.add(m.letter.body()));
+                        try {
+                            events.publishBatch(bodies);
+                        } catch (IOException | RuntimeException e) {
+                            toReplay.forEach(m -> held.put(m.letter.messageId(), m)); // handed back below
+                            throw e;
+                        }
+                        // Published: from here on a failure leaves a duplicate, never a loss.
+                        settle(toReplay, true);
+                    }
+                    replayed += toReplay.size();
+                    progress.accept(new ReplayReport(examined, replayed, filteredOut, unreplayable, dryRun,
+                            Duration.between(started, clock.instant())));
+                }
+            } finally {
+                handBack(held.values());
+            }
+            ReplayReport report = new ReplayReport(examined, replayed, filteredOut, unreplayable, dryRun,
+                    Duration.between(started, clock.instant()));
+            LOG.atInfo().log("rootkey.dlq.replayed examined={} replayed={} filtered_out={} unreplayable={} dry_run={}",
+                    examined, replayed, filteredOut, unreplayable, dryRun);
+            return report;
+        }
+    }
+
+    /**
+     * The running totals or the result of a replay.
+     *
+     * @param examined     distinct dead-letter messages looked at
+     * @param replayed     published to the event queue and acked from the dead-letter queue (for a dry run: that
+     *                     would have been)
+     * @param filteredOut  left in the dead-letter queue because their key does not match the prefix (or their body
+     *                     is no event)
+     * @param unreplayable left in the dead-letter queue because their body is not JSON of at most 128 KB
+     * @param dryRun       whether nothing was published or acked
+     * @param elapsed      time since the replay started
+     */
+    public record ReplayReport(int examined, int replayed, int filteredOut, int unreplayable, boolean dryRun,
+                               Duration elapsed) {
+        public ReplayReport {
+            Objects.requireNonNull(elapsed, "elapsed");
+        }
+    }
+
+    /**
+     * One dead-lettered message.
+     *
+     * @param messageId   the queue's message id (stable across deliveries)
+     * @param attempts    deliveries of this message by the dead-letter queue, this peek included
+     * @param publishedAt when it was put in the dead-letter queue
+     * @param event       the event, when the body is one
+     * @param problem     why the body is not an event, when it is not
+     * @param body        the body as text (decoded as the connector decodes it), what a replay publishes
+     */
+    public record DeadLetter(String messageId, int attempts, Instant publishedAt, Optional<ObjectEvent> event,
+                             Optional<String> problem, String body) {
+        public DeadLetter {
+            Objects.requireNonNull(messageId, "messageId");
+            Objects.requireNonNull(publishedAt, "publishedAt");
+            Objects.requireNonNull(event, "event");
+            Objects.requireNonNull(problem, "problem");
+            Objects.requireNonNull(body, "body");
+        }
+
+        /** The object key, when the body is an event. */
+        public Optional<String> key() {
+            return event.map(ObjectEvent::key);
+        }
+
+        /** How long it has been in the dead-letter queue as of {@code now}; never negative. */
+        public Duration age(Instant now) {
+            Duration age = Duration.between(publishedAt, now);
+            return age.isNegative() ? Duration.ZERO : age;
+        }
+
+        /** Whether a replay can publish the body again: JSON of at most 128 KB. */
+        public boolean replayable() {
+            return body.getBytes(StandardCharsets.UTF_8).length <= CloudflareQueueSource.MAX_MESSAGE_BYTES
+                    && QueueBodies.isJsonValue(body);
+        }
+
+        @Override
+        public String toString() {
+            return "DeadLetter[" + messageId + ", key=" + key().map(LogSafe::quoted).orElse("none") + ", attempts="
+                    + attempts + ", publishedAt=" + publishedAt + "]";
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private static final class Pulled {
+        final DeadLetter letter;
+        final String leaseId;
+
+        Pulled(DeadLetter letter, String leaseId) {
+            this.letter = letter;
+            this.leaseId = leaseId;
+        }
+    }
+
+    private List<Pulled> pull(int batchSize) throws IOException {
+        ObjectNode request = Json.MAPPER.createObjectNode();
+        request.put("batch_size", batchSize);
+        request.put("visibility_timeout_ms", lease.toMillis());
+        JsonNode result = dlq.post("pull", dlqPath + "/messages/pull", request);
+        List<Pulled> out = new ArrayList<>();
+        JsonNode messages = result == null ? null : result.get("messages");
+        if (messages == null || !messages.isArray()) {
+            return out;
+        }
+        for (JsonNode m : messages) {
+            String leaseId = m.path("lease_id").asText("");
+            if (leaseId.isEmpty()) {
+                continue; // cannot be settled: it comes back when its lease ends
+            }
+            String id = m.path("id").asText(leaseId);
+            int attempts = Math.max(1, m.path("attempts").asInt(1));
+            long timestamp = Math.max(0, m.path("timestamp_ms").asLong(0));
+            String contentType = m.path("metadata").path("CF-Content-Type").asText("");
+            JsonNode bodyNode = m.get("body");
+            String raw = bodyNode == null || bodyNode.isNull() ? ""
+                    : bodyNode.isTextual() ? bodyNode.textValue() : bodyNode.toString();
+            Delivery delivery = QueueBodies.toDelivery(codec, id, leaseId, attempts, contentType, raw);
+            String text = QueueBodies.bodyText(contentType, raw);
+            out.add(new Pulled(new DeadLetter(id, attempts, Instant.ofEpochMilli(timestamp), delivery.event(),
+                    delivery.parseFailure().map(Delivery.ParseFailure::reason), text), leaseId));
+        }
+        return out;
+    }
+
+    /** Acks ({@code ack}) or retries with delay 0 the given leases, in chunks of 100. */
+    private void settle(List<Pulled> messages, boolean ack) throws IOException {
+        for (int from = 0; from < messages.size(); from += SETTLE_CHUNK) {
+            ObjectNode request = Json.MAPPER.createObjectNode();
+            ArrayNode acks = request.putArray("acks");
+            ArrayNode retries = request.putArray("retries");
+            for (Pulled m : messages.subList(from, Math.min(messages.size(), from + SETTLE_CHUNK))) {
+                if (ack) {
+                    acks.addObject().put("lease_id", m.leaseId);
+                } else {
+                    retries.addObject().put("lease_id", m.leaseId).put("delay_seconds", 0);
+                }
+            }
+            dlq.post(ack ? "ack" : "hand_back", dlqPath + "/messages/ack", request);
+        }
+    }
+
+    /**
+     * Best effort: what fails to be handed back becomes visible when its lease ends. A message whose attempts have
+     * reached the dead-letter queue consumer's {@code max_retries} would be dropped by a retry (and by an expiring
+     * lease alike), so it is refreshed instead: a copy of its body is published to the dead-letter queue, then the
+     * old delivery is acked (new message id, attempts from zero, age from now).
+     */
+    private void handBack(java.util.Collection<Pulled> held) {
+        if (held.isEmpty()) {
+            return;
+        }
+        List<Pulled> retry = new ArrayList<>();
+        List<Pulled> refresh = new ArrayList<>();
+        OptionalInt maxRetries = consumerMaxRetries();
+        for (Pulled m : held) {
+            (maxRetries.isPresent() && m.letter.attempts() >= maxRetries.getAsInt() ? refresh : retry).add(m);
+        }
+        try {
+            settle(retry, false);
+        } catch (IOException | RuntimeException e) {
+            LOG.atWarn().log("rootkey.dlq.hand_back_failed count={} error=\"{}\" note=\"the messages become visible "
+                    + "again when their lease of {} s ends\"", retry.size(), LogSafe.escape(String.valueOf(e.getMessage())),
+                    lease.toSeconds());
+        }
+        if (!refresh.isEmpty()) {
+            refresh(refresh, maxRetries.getAsInt());
+        }
+    }
+
+    private void refresh(List<Pulled> messages, int maxRetries) {
+        try {
+            for (int from = 0; from < messages.size(); from += SETTLE_CHUNK) {
+                ObjectNode request = Json.MAPPER.createObjectNode();
+                ArrayNode array = request.putArray("messages");
+                List<Pulled> chunk = messages.subList(from, Math.min(messages.size(), from + SETTLE_CHUNK));
+                for (Pulled m : chunk) {
+                    ObjectNode message = array.addObject();
+                    if (QueueBodies.isJsonValue(m.letter.body())) {
+                        message.set("body", Json.MAPPER.readTree(m.letter.body()));
+                        message.put("content_type", "json");
+                    } else {
+                        message.put("body", m.letter.body());
+                        message.put("content_type", "text");
+                    }
+                }
+                dlq.post("refresh", dlqPath + "/messages/batch", request);
+                settle(chunk, true);
+            }
+            LOG.atWarn().log("rootkey.dlq.refreshed count={} max_retries={} note=\"these messages had used up the "
+                    + "dead-letter queue consumer's max_retries; they were re-published to the dead-letter queue (new "
+                    + "ids) so that handing them back does not drop them: raise that consumer's max_retries to 100\"",
+                    messages.size(), maxRetries);
+        } catch (IOException | RuntimeException e) {
+            LOG.atError().log("rootkey.dlq.refresh_failed count={} error=\"{}\" note=\"these messages had used up "
+                    + "the dead-letter queue consumer's max_retries; Cloudflare drops them when their lease ends\"",
+                    messages.size(), LogSafe.escape(String.valueOf(e.getMessage())));
+        }
+    }
+
+    private static boolean matches(DeadLetter letter, String prefix) {
+        return prefix.isEmpty() || letter.key().map(k -> k.startsWith(prefix)).orElse(false);
+    }
+
+    private static boolean contains(List<DeadLetter> found, Pulled m) {
+        for (DeadLetter d : found) {
+            if (d.messageId().equals(m.letter.messageId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The dead-letter queue consumer's {@code max_retries}, when the token may read consumer settings: a message
+     * whose attempts reach it is dropped on its next hand-back.
+     */
+    public OptionalInt consumerMaxRetries() {
+        try {
+            JsonNode consumers = dlq.get("consumers", dlqPath + "/consumers");
+            if (consumers != null && consumers.isArray()) {
+                for (JsonNode c : consumers) {
+                    JsonNode maxRetries = c.path("settings").path("max_retries");
+                    if (maxRetries.canConvertToInt()) {
+                        return OptionalInt.of(maxRetries.asInt());
+                    }
+                }
+            }
+        } catch (IOException | ConfigurationException | DependencyException e) {
+            LOG.atDebug().log("rootkey.dlq.consumer_settings_unreadable error=\"{}\"",
+                    LogSafe.escape(String.valueOf(e.getMessage())));
+        }
+        return OptionalInt.empty();
+    }
+
+    /** The dead-letter queue's id. */
+    public String id() {
+        return dlqId;
+    }
+
+    /** Releases the HTTP client when this object built it (on Java 17 there is nothing to release). Idempotent. */
+    @Override
+    public void close() {
+        events.close();
+    }
+
+    @Override
+    public String toString() {
+        return "DeadLetterQueue[" + dlqId + ", events=" + events + "]";
+    }
+
+    private static int requirePositive(int value, String name) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+        }
+        return value;
+    }
+
+    /** Builds a {@link DeadLetterQueue}. Not thread-safe. */
+    public static final class Builder {
+        private String accountId;
+        private String queueId;
+        private String dlqId;
+        private Secret apiToken;
+        private URI baseUrl = URI.create(CloudflareQueueSource.DEFAULT_BASE_URL);
+        private boolean allowInsecureLoopback;
+        private HttpClient httpClient;
+        private Duration lease = DEFAULT_LEASE;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * Account, token, base URL, event queue and dead-letter queue from a configuration.
+         *
+         * @throws ConfigurationException when it has no dead-letter queue id
+         */
+        public Builder config(R2ConnectorConfig config) {
+            Objects.requireNonNull(config, "config");
+            String dlq = config.dlqId().orElseThrow(() -> new ConfigurationException(
+                    "no dead-letter queue: set R2_DLQ_ID to the id of the queue the consumer dead-letters to"));
+            return accountId(config.accountId()).queueId(config.queueId()).dlqId(dlq).apiToken(config.apiToken())
+                    .baseUrl(config.apiBaseUrl()).allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
+        }
+
+        /** The Cloudflare account id. Required. */
+        public Builder accountId(String accountId) {
+            this.accountId = Objects.requireNonNull(accountId, "accountId");
+            return this;
+        }
+
+        /** The event queue replays publish to ({@code R2_QUEUE_ID}). Required. */
+        public Builder queueId(String queueId) {
+            this.queueId = Objects.requireNonNull(queueId, "queueId");
+            return this;
+        }
+
+        /** The dead-letter queue ({@code R2_DLQ_ID}). Required. */
+        public Builder dlqId(String dlqId) {
+            Objects.requireNonNull(dlqId, "dlqId");
+            if (dlqId.isBlank() || dlqId.indexOf('/') >= 0) {
+                throw new IllegalArgumentException("dlqId must be a queue id (R2_DLQ_ID), without '/'");
+            }
+            this.dlqId = dlqId;
+            return this;
+        }
+
+        /** The API token, with Queues read and write. Required. */
+        public Builder apiToken(Secret apiToken) {
+            this.apiToken = Objects.requireNonNull(apiToken, "apiToken");
+            return this;
+        }
+
+        /** The API root; default {@link CloudflareQueueSource#DEFAULT_BASE_URL}. */
+        public Builder baseUrl(URI baseUrl) {
+            this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
+            return this;
+        }
+
+        /** Allows a plain-http base URL to a loopback host, for local stand-ins. Default false. */
+        public Builder allowInsecureLoopbackForTesting(boolean allow) {
+            this.allowInsecureLoopback = allow;
+            return this;
+        }
+
+        /** A client to use instead of building one; never closed by the queue. */
+        public Builder httpClient(HttpClient httpClient) {
+            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            return this;
+        }
+
+        /**
+         * How long a peek or replay holds what it pulled, 1 s to 12 h; default {@link #DEFAULT_LEASE}. It must
+         * cover one peek, or one batch of a replay (a pull, a publish and an ack).
+         */
+        public Builder lease(Duration lease) {
+            Objects.requireNonNull(lease, "lease");
+            if (lease.compareTo(Duration.ofSeconds(1)) < 0
+                    || lease.compareTo(CloudflareQueueSource.MAX_VISIBILITY_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("lease must be between 1 s and 12 h, was " + lease);
+            }
+            this.lease = lease;
+            return this;
+        }
+
+        /** The clock for ages and durations; default the UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The dead-letter queue.
+         *
+         * @throws IllegalStateException  when the account, a queue id or the token is missing
+         * @throws ConfigurationException when the base URL breaks the https rule
+         */
+        public DeadLetterQueue build() {
+            if (accountId == null || queueId == null || dlqId == null || apiToken == null) {
+                throw new IllegalStateException("a DeadLetterQueue needs accountId, queueId, dlqId and apiToken: call "
+                        + "config(R2ConnectorConfig.fromEnvironment()) or set each");
+            }
+            URI base = Endpoints.requireHttpsOrLoopback(baseUrl, allowInsecureLoopback, "baseUrl");
+            HttpClient http = httpClient;
+            if (http == null) {
+                HttpClient.Builder client = HttpClient.newBuilder()
+                        .connectTimeout(CloudflareQueueSource.DEFAULT_CONNECT_TIMEOUT)
+                        .followRedirects(HttpClient.Redirect.NEVER);
+                if ("http".equalsIgnoreCase(base.getScheme())) {
+                    client.version(HttpClient.Version.HTTP_1_1);
+                }
+                http = client.build();
+            }
+            return new DeadLetterQueue(this, base, http);
+        }
+    }
+}
