@@ -28,14 +28,25 @@ import java.util.function.Consumer;
 final class Bed implements AutoCloseable {
     /** How one run drains the queue. */
     enum Runner {
-        BASELINE("bare loop (baseline)"),
-        CONNECTOR("R2Connector, shared clients"),
-        CONNECTOR_OWN_CLIENTS("R2Connector, its own clients");
+        BASELINE("baseline", "bare loop (baseline)"),
+        CONNECTOR("connector", "R2Connector, shared clients"),
+        CONNECTOR_OWN_CLIENTS("own-clients", "R2Connector, its own clients");
 
+        final String option;
         final String label;
 
-        Runner(String label) {
+        Runner(String option, String label) {
+            this.option = option;
             this.label = label;
+        }
+
+        static Runner named(String option) {
+            for (Runner r : values()) {
+                if (r.option.equals(option)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("unknown runner " + option + "; use baseline, connector, own-clients");
         }
     }
 

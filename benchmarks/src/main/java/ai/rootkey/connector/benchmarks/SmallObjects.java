@@ -25,7 +25,7 @@ final class SmallObjects {
         d.put("batch", "25");
         d.put("rounds", "3");
         d.put("warmup", "1000");
-        d.put("own-clients", "true");
+        d.put("runners", "baseline,connector,own-clients");
         d.put("results", "benchmarks/results");
         return d;
     }
@@ -45,9 +45,9 @@ final class SmallObjects {
         int n = o.integer("objects");
         int batch = o.integer("batch");
         int rounds = o.integer("rounds");
-        List<Bed.Runner> runners = new ArrayList<>(List.of(Bed.Runner.BASELINE, Bed.Runner.CONNECTOR));
-        if (Boolean.parseBoolean(o.string("own-clients"))) {
-            runners.add(Bed.Runner.CONNECTOR_OWN_CLIENTS);
+        List<Bed.Runner> runners = new ArrayList<>();
+        for (String name : o.string("runners").split(",")) {
+            runners.add(Bed.Runner.named(name.trim()));
         }
         Report report = new Report("B2 small objects", command);
         report.line(n + " objects of " + Sizes.format(o.size("size")) + " per run through LoopbackStack (in-memory "
@@ -71,7 +71,8 @@ final class SmallObjects {
                         runs.computeIfAbsent(r, k -> new ArrayList<>()).add(run);
                     }
                 }
-                double base = median(runs.get(Bed.Runner.BASELINE)).perSecond();
+                double base = runs.containsKey(Bed.Runner.BASELINE)
+                        ? median(runs.get(Bed.Runner.BASELINE)).perSecond() : Double.NaN;
                 for (Bed.Runner r : runners) {
                     Bed.Run m = median(runs.get(r));
                     double ratio = m.perSecond() / base;
