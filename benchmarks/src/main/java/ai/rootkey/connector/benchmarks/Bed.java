@@ -50,10 +50,18 @@ final class Bed implements AutoCloseable {
         }
     }
 
-    /** What one run measured. */
-    record Run(Runner runner, int objects, double seconds, double cpuPercent) {
+    /**
+     * What one run measured: wall time, the CPU this JVM used (runner, fakes and S3Proxy together) and the CPU other
+     * processes used meanwhile, both as a share of all cores.
+     */
+    record Run(Runner runner, int objects, double seconds, double cpuPercent, double otherCpuPercent, long cpuNanos) {
         double perSecond() {
             return objects / seconds;
+        }
+
+        /** CPU of this JVM per object, in microseconds: less sensitive than throughput to other load. */
+        double cpuMicrosPerObject() {
+            return cpuNanos / 1000.0 / objects;
         }
     }
 
@@ -114,6 +122,7 @@ final class Bed implements AutoCloseable {
             stack.publish(events.get(i));
         }
         long cpu0 = cpuNanos();
+        long busy0 = MachineLoad.busyNanos();
         long t0 = System.nanoTime();
         if (runner == Runner.BASELINE) {
             if (instances != 1) {
@@ -137,17 +146,23 @@ final class Bed implements AutoCloseable {
             awaitDrained(n);
             long t1 = System.nanoTime();
             long cpu1 = cpuNanos();
+            long busy1 = MachineLoad.busyNanos();
             if (beforeClose != null) {
                 beforeClose.accept(connectors.get(connectors.size() - 1));
             }
             connectors.forEach(Connector::close);
             check(n);
-            return new Run(runner, n, (t1 - t0) / 1e9, cpuPercent(cpu1 - cpu0, t1 - t0));
+            return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0);
         }
         long t1 = System.nanoTime();
         long cpu1 = cpuNanos();
+        long busy1 = MachineLoad.busyNanos();
         check(n);
-        return new Run(runner, n, (t1 - t0) / 1e9, cpuPercent(cpu1 - cpu0, t1 - t0));
+        return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0);
+    }
+
+    private static Run run(Runner runner, int n, long wall, long cpu, long busy) {
+        return new Run(runner, n, wall / 1e9, cpuPercent(cpu, wall), Math.max(0, cpuPercent(busy - cpu, wall)), cpu);
     }
 
     private void awaitDrained(int n) throws InterruptedException {

@@ -25,6 +25,8 @@ final class Report {
         line("## " + name);
         line("");
         line("- machine: " + machine());
+        line(String.format(Locale.ROOT, "- load average at start: %.2f (the machine may be shared; see the other-CPU "
+                + "columns)", MachineLoad.loadAverage()));
         line("- command: `" + command + "`");
         line("");
     }

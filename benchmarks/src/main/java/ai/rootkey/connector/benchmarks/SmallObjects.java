@@ -71,22 +71,24 @@ final class SmallObjects {
                         runs.computeIfAbsent(r, k -> new ArrayList<>()).add(run);
                     }
                 }
-                double base = runs.containsKey(Bed.Runner.BASELINE)
-                        ? median(runs.get(Bed.Runner.BASELINE)).perSecond() : Double.NaN;
+                Bed.Run baseRun = runs.containsKey(Bed.Runner.BASELINE) ? median(runs.get(Bed.Runner.BASELINE)) : null;
                 for (Bed.Runner r : runners) {
                     Bed.Run m = median(runs.get(r));
-                    double ratio = m.perSecond() / base;
+                    double ratio = baseRun == null ? Double.NaN : m.perSecond() / baseRun.perSecond();
+                    double cpuRatio = baseRun == null ? Double.NaN
+                            : baseRun.cpuMicrosPerObject() / m.cpuMicrosPerObject();
                     if (r == Bed.Runner.CONNECTOR) {
                         ratios.add(ratio);
                     }
                     rows.add(List.of(Integer.toString(c), r.label, Report.rate(m.perSecond()), spread(runs.get(r)),
-                            String.format("%.0f%%", m.cpuPercent()), r == Bed.Runner.BASELINE ? "1.00×"
-                                    : Report.ratio(ratio)));
+                            Report.ratio(ratio), String.format("%.0f µs", m.cpuMicrosPerObject()),
+                            Report.ratio(cpuRatio), String.format("%.0f%% / %.0f%%", m.cpuPercent(),
+                                    m.otherCpuPercent())));
                 }
             }
         }
-        report.table(List.of("concurrency", "runner", "objects/s (median)", "all runs", "CPU (of 2 cores)",
-                "ratio to baseline"), rows);
+        report.table(List.of("concurrency", "runner", "objects/s (median)", "all runs", "ratio to baseline",
+                "CPU per object", "CPU efficiency vs baseline", "CPU this JVM / other processes"), rows);
         double worst = ratios.stream().min(Double::compare).orElse(0.0);
         report.line("- target connector ≥ 0.9× baseline at every concurrency: " + Report.met(worst >= TARGET_RATIO)
                 + " (lowest " + Report.ratio(worst) + ")");

@@ -21,11 +21,15 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,6 +60,8 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static final String IDENTITY = "local-identity";
     /** The secret access key S3Proxy accepts. */
     public static final String CREDENTIAL = "local-credential";
+
+    private static final String USAGE = "usage: EmbeddedS3 [--dir PATH] [--bucket NAME] [--object KEY=FILE]...";
 
     private final BlobStoreContext context;
     private final S3Proxy proxy;
@@ -188,6 +194,82 @@ public final class EmbeddedS3 implements AutoCloseable {
         String eTag = store.putBlob(bucket, blob);
         return eTag != null && eTag.startsWith("\"") && eTag.endsWith("\"") && eTag.length() >= 2
                 ? eTag.substring(1, eTag.length() - 1) : eTag;
+    }
+
+    /**
+     * Runs a server as a program until the process is stopped, so that a client in another process (a benchmark, a
+     * demo, any language) can use it: {@code [--dir PATH] [--bucket NAME] [--object KEY=FILE]...}. With {@code --dir}
+     * objects live as files under it, otherwise in memory. The bucket (default
+     * {@value LoopbackStack#DEFAULT_BUCKET}) is created, each {@code --object} is stored from its file straight into
+     * the store (no size limit from the heap), and then it prints {@code R2_ENDPOINT=...},
+     * {@code R2_ACCESS_KEY_ID=...}, {@code R2_SECRET_ACCESS_KEY=...}, {@code R2_BUCKET=...}, one
+     * {@code OBJECT key=KEY etag=ETAG size=N} line per object, and {@code READY}.
+     */
+    public static void main(String[] args) throws Exception {
+        EmbeddedS3 s3;
+        try {
+            s3 = launch(args, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            s3.close();
+            stopped.countDown();
+        }, "embedded-s3-shutdown"));
+        stopped.await();
+    }
+
+    static EmbeddedS3 launch(String[] args, PrintStream out) throws Exception {
+        Path dir = null;
+        String bucket = LoopbackStack.DEFAULT_BUCKET;
+        List<String[]> objects = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(USAGE + "; " + option + " needs a value");
+            }
+            String value = args[++i];
+            switch (option) {
+                case "--dir":
+                    dir = Paths.get(value);
+                    break;
+                case "--bucket":
+                    bucket = value;
+                    break;
+                case "--object": {
+                    int eq = value.indexOf('=');
+                    if (eq <= 0 || eq == value.length() - 1) {
+                        throw new IllegalArgumentException(USAGE + "; --object needs KEY=FILE, was " + value);
+                    }
+                    objects.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
+                    break;
+                }
+                default:
+                    throw new IllegalArgumentException(USAGE + "; unknown option " + option);
+            }
+        }
+        EmbeddedS3 s3 = dir == null ? start() : startOnDisk(dir);
+        try {
+            s3.createBucket(bucket);
+            out.println("R2_ENDPOINT=" + s3.endpoint());
+            out.println("R2_ACCESS_KEY_ID=" + IDENTITY);
+            out.println("R2_SECRET_ACCESS_KEY=" + CREDENTIAL);
+            out.println("R2_BUCKET=" + bucket);
+            for (String[] object : objects) {
+                Path file = Paths.get(object[1]);
+                String eTag = s3.putObject(bucket, object[0], file, "application/octet-stream");
+                out.println("OBJECT key=" + object[0] + " etag=" + eTag + " size=" + Files.size(file));
+            }
+            out.println("READY");
+            out.flush();
+            return s3;
+        } catch (Exception | Error e) {
+            s3.close();
+            throw e;
+        }
     }
 
     /** Stops the server and releases the store; idempotent. Afterwards its port refuses connections. */
