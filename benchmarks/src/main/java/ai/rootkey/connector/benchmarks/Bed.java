@@ -7,6 +7,7 @@ import ai.rootkey.connector.local.GeneratedContent;
 import ai.rootkey.connector.local.LoopbackStack;
 import ai.rootkey.connector.r2.R2Connector;
 import ai.rootkey.connector.testkit.FakeQueue;
+import ai.rootkey.connector.testkit.QueueEndpoint;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.lang.management.ManagementFactory;
@@ -54,7 +55,8 @@ final class Bed implements AutoCloseable {
      * What one run measured: wall time, the CPU this JVM used (runner, fakes and S3Proxy together) and the CPU other
      * processes used meanwhile, both as a share of all cores.
      */
-    record Run(Runner runner, int objects, double seconds, double cpuPercent, double otherCpuPercent, long cpuNanos) {
+    record Run(Runner runner, int objects, double seconds, double cpuPercent, double otherCpuPercent, long cpuNanos,
+               long pulls, long acks) {
         double perSecond() {
             return objects / seconds;
         }
@@ -121,6 +123,8 @@ final class Bed implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             stack.publish(events.get(i));
         }
+        long pulls0 = stack.queues().requestCount(QueueEndpoint.PULL);
+        long acks0 = stack.queues().requestCount(QueueEndpoint.ACK);
         long cpu0 = cpuNanos();
         long busy0 = MachineLoad.busyNanos();
         long t0 = System.nanoTime();
@@ -152,17 +156,19 @@ final class Bed implements AutoCloseable {
             }
             connectors.forEach(Connector::close);
             check(n);
-            return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0);
+            return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0);
         }
         long t1 = System.nanoTime();
         long cpu1 = cpuNanos();
         long busy1 = MachineLoad.busyNanos();
         check(n);
-        return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0);
+        return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0);
     }
 
-    private static Run run(Runner runner, int n, long wall, long cpu, long busy) {
-        return new Run(runner, n, wall / 1e9, cpuPercent(cpu, wall), Math.max(0, cpuPercent(busy - cpu, wall)), cpu);
+    private Run run(Runner runner, int n, long wall, long cpu, long busy, long pulls0, long acks0) {
+        return new Run(runner, n, wall / 1e9, cpuPercent(cpu, wall), Math.max(0, cpuPercent(busy - cpu, wall)), cpu,
+                stack.queues().requestCount(QueueEndpoint.PULL) - pulls0,
+                stack.queues().requestCount(QueueEndpoint.ACK) - acks0);
     }
 
     private void awaitDrained(int n) throws InterruptedException {

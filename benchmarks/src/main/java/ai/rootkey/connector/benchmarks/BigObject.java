@@ -62,7 +62,7 @@ final class BigObject {
     }
 
     /** One copy's outcome. */
-    private record Copy(String runner, double seconds, long bytes, String sha256, String memory) {
+    private record Copy(String runner, double seconds, long bytes, String sha256, String cpu, String memory) {
     }
 
     static void run(Options o, String command) throws Exception {
@@ -156,9 +156,9 @@ final class BigObject {
             }
             rows.add(List.of(c.runner, String.format(Locale.ROOT, "%.2f s", c.seconds),
                     String.format(Locale.ROOT, "%.0f MiB/s", mibs), exact ? "yes" : "**NO** (" + c.sha256 + ")",
-                    c.memory));
+                    c.cpu, c.memory));
         }
-        report.table(List.of("runner", "time", "throughput", "byte-exact", "memory"), rows);
+        report.table(List.of("runner", "time", "throughput", "byte-exact", "copier CPU", "memory"), rows);
         double ratio = connectorBest / fastestBaseline;
         report.line("- ratio connector / fastest baseline: " + Report.ratio(ratio));
         report.line("- target ≥ 0.8× baseline: " + Report.met(ratio >= TARGET_RATIO));
@@ -194,7 +194,7 @@ final class BigObject {
                     + logs.resolve("curl.log"));
         }
         String[] received = received(api);
-        return new Copy("baseline: curl → curl", seconds, Long.parseLong(received[0]), received[1], "-");
+        return new Copy("baseline: curl → curl", seconds, Long.parseLong(received[0]), received[1], "-", "-");
     }
 
     private static Copy javaCopy(String getUrl, String postUrl, Path pre, Path epi, long size,
@@ -207,7 +207,7 @@ final class BigObject {
             Map<String, String> r = Child.fields(copy.await("RESULT ", Duration.ofMinutes(30)));
             String[] received = received(api);
             return new Copy("baseline: RawCopy (Java)", Double.parseDouble(r.get("seconds")),
-                    Long.parseLong(received[0]), received[1], "peak heap " + Sizes.mib(Long.parseLong(
+                    Long.parseLong(received[0]), received[1], cpu(r), "peak heap " + Sizes.mib(Long.parseLong(
                     r.get("peak_heap_sampled"))) + ", VmHWM " + Sizes.mib(Long.parseLong(r.get("vmhwm"))));
         }
     }
@@ -237,12 +237,16 @@ final class BigObject {
                 throw new IllegalStateException("the connector did not anchor the object: " + r);
             }
             return new Copy("connector (" + ConnectorProcess.class.getSimpleName() + ")",
-                    Double.parseDouble(r.get("seconds")), Long.parseLong(received[0]), received[1],
+                    Double.parseDouble(r.get("seconds")), Long.parseLong(received[0]), received[1], cpu(r),
                     "peak heap " + Sizes.mib(Long.parseLong(r.get("peak_heap_sampled"))) + " sampled, "
                             + Sizes.mib(Long.parseLong(r.get("peak_heap_pools"))) + " pool peaks (max "
                             + Sizes.mib(Long.parseLong(r.get("max_heap"))) + "), VmHWM "
                             + Sizes.mib(Long.parseLong(r.get("vmhwm"))));
         }
+    }
+
+    private static String cpu(Map<String, String> result) {
+        return String.format(Locale.ROOT, "%.2f s", Double.parseDouble(result.get("cpu_seconds")));
     }
 
     /** Size and SHA-256 of the next upload the fake API accepted, from its output line. */

@@ -13,7 +13,7 @@ import java.util.Map;
  * B3's second baseline, in its own JVM: a bare copy of one object from a (presigned) GET URL into a POST, with
  * {@link HttpURLConnection} in fixed-length streaming mode and a 64 KiB buffer: no digest, no checks, nothing else.
  * Arguments: GET_URL POST_URL PREAMBLE_FILE EPILOGUE_FILE CONTENT_LENGTH, then {@code name=value} request headers.
- * Prints {@code RESULT status=... seconds=... bytes=... peak_heap_sampled=... vmhwm=...}.
+ * Prints {@code RESULT status=... seconds=... cpu_seconds=... bytes=... peak_heap_sampled=... vmhwm=...}.
  */
 public final class RawCopy {
     private RawCopy() {
@@ -25,6 +25,7 @@ public final class RawCopy {
         long size = Long.parseLong(args[4]);
         try (MemoryWatch watch = new MemoryWatch()) {
             long t0 = System.nanoTime();
+            long cpu0 = Bed.cpuNanos();
             HttpURLConnection get = (HttpURLConnection) URI.create(args[0]).toURL().openConnection();
             HttpURLConnection post = (HttpURLConnection) URI.create(args[1]).toURL().openConnection();
             post.setRequestMethod("POST");
@@ -52,7 +53,9 @@ public final class RawCopy {
                 }
             }
             long t1 = System.nanoTime();
-            System.out.println("RESULT status=" + status + " seconds=" + (t1 - t0) / 1e9 + " bytes=" + copied
+            long cpu1 = Bed.cpuNanos();
+            System.out.println("RESULT status=" + status + " seconds=" + (t1 - t0) / 1e9 + " cpu_seconds="
+                    + (cpu1 - cpu0) / 1e9 + " bytes=" + copied
                     + " peak_heap_sampled=" + watch.peakHeapSampled() + " vmhwm=" + MemoryWatch.residentHighWater());
         }
         System.exit(0);

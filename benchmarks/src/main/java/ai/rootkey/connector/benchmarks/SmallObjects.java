@@ -67,7 +67,8 @@ final class SmallObjects {
                 for (int round = 0; round < rounds; round++) {
                     for (Bed.Runner r : runners) {
                         Bed.Run run = bed.run(r, n, c, batch);
-                        System.err.printf("c=%d %s: %.0f objects/s%n", c, r.label, run.perSecond());
+                        System.err.printf("c=%d %s: %.0f objects/s, %.0f us CPU/object, %d pulls, %d acks%n", c,
+                                r.label, run.perSecond(), run.cpuMicrosPerObject(), run.pulls(), run.acks());
                         runs.computeIfAbsent(r, k -> new ArrayList<>()).add(run);
                     }
                 }
