@@ -7,6 +7,7 @@ import ai.rootkey.connector.local.GeneratedContent;
 import ai.rootkey.connector.local.LoopbackStack;
 import ai.rootkey.connector.r2.R2Connector;
 import ai.rootkey.connector.testkit.FakeQueue;
+import ai.rootkey.connector.testkit.FakeRootkeyApi;
 import ai.rootkey.connector.testkit.QueueEndpoint;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -72,6 +73,7 @@ final class Bed implements AutoCloseable {
     private final HttpClient http;
     private final List<ObjectEvent> events;
     private final FakeQueue queue;
+    private Consumer<FakeRootkeyApi> apiSetup = api -> { };
 
     private Bed(LoopbackStack stack, List<ObjectEvent> events) {
         this.stack = stack;
@@ -105,6 +107,15 @@ final class Bed implements AutoCloseable {
         return stack;
     }
 
+    /**
+     * Applies {@code setup} (faults, for instance) to the fake API now and again after the reset at the start of each
+     * run ({@link FakeRootkeyApi#clear()} drops faults too).
+     */
+    void apiSetup(Consumer<FakeRootkeyApi> setup) {
+        this.apiSetup = setup;
+        setup.accept(stack.api());
+    }
+
     /** Publishes one event for each of the first {@code n} objects, then times {@code runner} draining them. */
     Run run(Runner runner, int n, int concurrency, int batchSize) throws Exception {
         return run(runner, n, 1, concurrency, batchSize, null);
@@ -120,6 +131,7 @@ final class Bed implements AutoCloseable {
             throw new IllegalArgumentException("the bed holds " + events.size() + " objects, asked for " + n);
         }
         stack.api().clear();
+        apiSetup.accept(stack.api());
         for (int i = 0; i < n; i++) {
             stack.publish(events.get(i));
         }

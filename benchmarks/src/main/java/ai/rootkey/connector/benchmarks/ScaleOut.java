@@ -21,9 +21,9 @@ final class ScaleOut {
 
     static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put("objects", "2000");
+        d.put("objects", "1500");
         d.put("size", "4KiB");
-        d.put("concurrency", "4");
+        d.put("concurrency", "2");
         d.put("batch", "10");
         d.put("latency-ms", "20");
         d.put("rounds", "3");
@@ -49,11 +49,15 @@ final class ScaleOut {
         List<Bed.Run> one = new ArrayList<>();
         List<Bed.Run> two = new ArrayList<>();
         try (Bed bed = Bed.start(n, o.size("size"))) {
-            bed.stack().api().faultRate(1.0, FakeRootkeyApi.Fault.latency(latency));
+            bed.apiSetup(api -> api.faultRate(1.0, FakeRootkeyApi.Fault.latency(latency)));
             bed.run(Bed.Runner.CONNECTOR_OWN_CLIENTS, Math.min(n, 500), 2, c, batch, null);
             for (int round = 0; round < rounds; round++) {
                 one.add(bed.run(Bed.Runner.CONNECTOR_OWN_CLIENTS, n, 1, c, batch, null));
                 two.add(bed.run(Bed.Runner.CONNECTOR_OWN_CLIENTS, n, 2, c, batch, null));
+                if (bed.stack().api().injectedFaults().size() != n) {
+                    throw new IllegalStateException("expected the latency fault on each of the " + n + " uploads, got "
+                            + bed.stack().api().injectedFaults().size());
+                }
                 System.err.printf("round %d: one %.0f/s, two %.0f/s%n", round, one.get(round).perSecond(),
                         two.get(round).perSecond());
             }
