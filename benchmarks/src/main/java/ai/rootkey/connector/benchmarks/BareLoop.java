@@ -69,6 +69,8 @@ final class BareLoop {
                     counts[index] = loop();
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
+                } finally {
+                    ThreadCpu.addEnded();
                 }
             }, "bare-loop-" + i);
             threads.add(t);

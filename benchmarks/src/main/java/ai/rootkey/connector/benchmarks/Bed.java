@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -57,7 +58,7 @@ final class Bed implements AutoCloseable {
      * processes used meanwhile, both as a share of all cores.
      */
     record Run(Runner runner, int objects, double seconds, double cpuPercent, double otherCpuPercent, long cpuNanos,
-               long pulls, long acks) {
+               long pulls, long acks, long clientCpuNanos, long contextSwitches) {
         double perSecond() {
             return objects / seconds;
         }
@@ -65,6 +66,16 @@ final class Bed implements AutoCloseable {
         /** CPU of this JVM per object, in microseconds: less sensitive than throughput to other load. */
         double cpuMicrosPerObject() {
             return cpuNanos / 1000.0 / objects;
+        }
+
+        /** Context switches of all of this JVM's threads per object (each thread hand-off costs at least one). */
+        double switchesPerObject() {
+            return (double) contextSwitches / objects;
+        }
+
+        /** CPU of the runner's threads and its HTTP clients' threads per object, in microseconds (servers excluded). */
+        double clientCpuMicrosPerObject() {
+            return clientCpuNanos / 1000.0 / objects;
         }
     }
 
@@ -137,6 +148,9 @@ final class Bed implements AutoCloseable {
         }
         long pulls0 = stack.queues().requestCount(QueueEndpoint.PULL);
         long acks0 = stack.queues().requestCount(QueueEndpoint.ACK);
+        long client0 = ThreadCpu.client();
+        long switches0 = ThreadCpu.contextSwitches();
+        Map<String, Long> byName0 = ThreadCpu.switchesByName();
         long cpu0 = cpuNanos();
         long busy0 = MachineLoad.busyNanos();
         long t0 = System.nanoTime();
@@ -163,24 +177,48 @@ final class Bed implements AutoCloseable {
             long t1 = System.nanoTime();
             long cpu1 = cpuNanos();
             long busy1 = MachineLoad.busyNanos();
+            long client1 = ThreadCpu.client();
+            long switches1 = ThreadCpu.contextSwitches();
+            printSwitches(runner, n, byName0);
             if (beforeClose != null) {
                 beforeClose.accept(connectors.get(connectors.size() - 1));
             }
             connectors.forEach(Connector::close);
             check(n);
-            return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0);
+            return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0, client1 - client0,
+                    switches1 - switches0);
         }
         long t1 = System.nanoTime();
         long cpu1 = cpuNanos();
         long busy1 = MachineLoad.busyNanos();
+        long client1 = ThreadCpu.client();
+        long switches1 = ThreadCpu.contextSwitches();
+        printSwitches(runner, n, byName0);
         check(n);
-        return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0);
+        return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0, client1 - client0,
+                switches1 - switches0);
     }
 
-    private Run run(Runner runner, int n, long wall, long cpu, long busy, long pulls0, long acks0) {
+    private Run run(Runner runner, int n, long wall, long cpu, long busy, long pulls0, long acks0, long client,
+                    long switches) {
         return new Run(runner, n, wall / 1e9, cpuPercent(cpu, wall), Math.max(0, cpuPercent(busy - cpu, wall)), cpu,
                 stack.queues().requestCount(QueueEndpoint.PULL) - pulls0,
-                stack.queues().requestCount(QueueEndpoint.ACK) - acks0);
+                stack.queues().requestCount(QueueEndpoint.ACK) - acks0, client, switches);
+    }
+
+    /** With {@code -Dbench.switches=true}: context switches per object by thread name, to stderr. */
+    private static void printSwitches(Runner runner, int n, Map<String, Long> before) {
+        if (!Boolean.getBoolean("bench.switches")) {
+            return;
+        }
+        StringBuilder s = new StringBuilder(runner.label + " context switches per object:");
+        ThreadCpu.switchesByName().forEach((name, count) -> {
+            double per = (count - before.getOrDefault(name, 0L)) / (double) n;
+            if (per >= 0.1) {
+                s.append(String.format(Locale.ROOT, " %s=%.1f", name, per));
+            }
+        });
+        System.err.println(s);
     }
 
     private void awaitDrained(int n) throws InterruptedException {

@@ -52,6 +52,8 @@ final class Clients {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(RootkeyAnchorer.DEFAULT_CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(Boolean.getBoolean("bench.directExecutor") ? Runnable::run
+                        : java.util.concurrent.Executors.newCachedThreadPool())
                 .build();
     }
 }

@@ -67,8 +67,10 @@ final class SmallObjects {
                 for (int round = 0; round < rounds; round++) {
                     for (Bed.Runner r : runners) {
                         Bed.Run run = bed.run(r, n, c, batch);
-                        System.err.printf("c=%d %s: %.0f objects/s, %.0f us CPU/object, %d pulls, %d acks%n", c,
-                                r.label, run.perSecond(), run.cpuMicrosPerObject(), run.pulls(), run.acks());
+                        System.err.printf("c=%d %s: %.0f objects/s, %.0f us CPU/object (client side %.0f us), %.1f "
+                                + "context switches/object, %d pulls, %d acks%n", c, r.label, run.perSecond(),
+                                run.cpuMicrosPerObject(), run.clientCpuMicrosPerObject(), run.switchesPerObject(),
+                                run.pulls(), run.acks());
                         runs.computeIfAbsent(r, k -> new ArrayList<>()).add(run);
                     }
                 }
@@ -83,13 +85,16 @@ final class SmallObjects {
                     }
                     rows.add(List.of(Integer.toString(c), r.label, Report.rate(m.perSecond()), spread(runs.get(r)),
                             Report.ratio(ratio), String.format("%.0f µs", m.cpuMicrosPerObject()),
-                            Report.ratio(cpuRatio), String.format("%.0f%% / %.0f%%", m.cpuPercent(),
+                            Report.ratio(cpuRatio), String.format("%.0f µs", m.clientCpuMicrosPerObject()),
+                            String.format("%.1f", m.switchesPerObject()), m.pulls() + " / " + m.acks(),
+                            String.format("%.0f%% / %.0f%%", m.cpuPercent(),
                                     m.otherCpuPercent())));
                 }
             }
         }
         report.table(List.of("concurrency", "runner", "objects/s (median)", "all runs", "ratio to baseline",
-                "CPU per object", "CPU efficiency vs baseline", "CPU this JVM / other processes"), rows);
+                "CPU per object", "CPU efficiency vs baseline", "client-side CPU per object", "context switches per object", "pull / ack calls",
+                "CPU this JVM / other processes"), rows);
         double worst = ratios.stream().min(Double::compare).orElse(0.0);
         report.line("- target connector ≥ 0.9× baseline at every concurrency: " + Report.met(worst >= TARGET_RATIO)
                 + " (lowest " + Report.ratio(worst) + ")");
