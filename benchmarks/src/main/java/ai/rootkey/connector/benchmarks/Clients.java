@@ -48,12 +48,13 @@ final class Clients {
 
     /** An HTTP client set up as {@link RootkeyAnchorer} and the queue source set theirs up for plain-http loopback. */
     static HttpClient http() {
-        return HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(RootkeyAnchorer.DEFAULT_CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(Boolean.getBoolean("bench.directExecutor") ? Runnable::run
-                        : java.util.concurrent.Executors.newCachedThreadPool())
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (Boolean.getBoolean("bench.directExecutor")) {
+            b.executor(Runnable::run); // an experiment (BENCHMARKS.md): tasks inline instead of the client's pool
+        }
+        return b.build();
     }
 }
