@@ -151,6 +151,7 @@ final class Bed implements AutoCloseable {
         long client0 = ThreadCpu.client();
         long switches0 = ThreadCpu.contextSwitches();
         Map<String, Long> byName0 = ThreadCpu.switchesByName();
+        Map<String, Long> cpuByName0 = ThreadCpu.byName();
         long cpu0 = cpuNanos();
         long busy0 = MachineLoad.busyNanos();
         long t0 = System.nanoTime();
@@ -179,7 +180,7 @@ final class Bed implements AutoCloseable {
             long busy1 = MachineLoad.busyNanos();
             long client1 = ThreadCpu.client();
             long switches1 = ThreadCpu.contextSwitches();
-            printSwitches(runner, n, byName0);
+            printSwitches(runner, n, byName0, cpuByName0);
             if (beforeClose != null) {
                 beforeClose.accept(connectors.get(connectors.size() - 1));
             }
@@ -193,7 +194,7 @@ final class Bed implements AutoCloseable {
         long busy1 = MachineLoad.busyNanos();
         long client1 = ThreadCpu.client();
         long switches1 = ThreadCpu.contextSwitches();
-        printSwitches(runner, n, byName0);
+        printSwitches(runner, n, byName0, cpuByName0);
         check(n);
         return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0, client1 - client0,
                 switches1 - switches0);
@@ -207,10 +208,18 @@ final class Bed implements AutoCloseable {
     }
 
     /** With {@code -Dbench.switches=true}: context switches per object by thread name, to stderr. */
-    private static void printSwitches(Runner runner, int n, Map<String, Long> before) {
+    private static void printSwitches(Runner runner, int n, Map<String, Long> before, Map<String, Long> cpuBefore) {
         if (!Boolean.getBoolean("bench.switches")) {
             return;
         }
+        StringBuilder cpu = new StringBuilder(runner.label + " CPU µs per object:");
+        ThreadCpu.byName().forEach((name, nanos) -> {
+            double per = (nanos - cpuBefore.getOrDefault(name, 0L)) / 1000.0 / n;
+            if (per >= 5) {
+                cpu.append(String.format(Locale.ROOT, " %s=%.0f", name, per));
+            }
+        });
+        System.err.println(cpu);
         StringBuilder s = new StringBuilder(runner.label + " context switches per object:");
         ThreadCpu.switchesByName().forEach((name, count) -> {
             double per = (count - before.getOrDefault(name, 0L)) / (double) n;

@@ -96,10 +96,6 @@ final class Child implements AutoCloseable {
         return await(variable + "=", timeout).substring(variable.length() + 1);
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException(name + " still running after " + timeout);

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -112,9 +111,5 @@ final class EngineOverhead {
             }
         }
         return p;
-    }
-
-    static Path resultsDir(Options o) {
-        return Paths.get(o.string("results"));
     }
 }

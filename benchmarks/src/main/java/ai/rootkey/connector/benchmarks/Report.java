@@ -104,10 +104,6 @@ final class Report {
         return String.format(Locale.ROOT, "%.1f µs", nanos / 1000.0);
     }
 
-    static String millis(double ms) {
-        return String.format(Locale.ROOT, "%.1f ms", ms);
-    }
-
     static String met(boolean met) {
         return met ? "**met**" : "**not met**";
     }

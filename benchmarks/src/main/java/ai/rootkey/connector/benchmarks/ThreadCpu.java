@@ -38,7 +38,7 @@ final class ThreadCpu {
     }
 
     /**
-     * Context switches (voluntary and not) of all this process's threads so far, from {@code /proc/self/task}: each
+     * Voluntary context switches (a thread blocking or waiting) of all this process's threads so far, from {@code /proc/self/task}: each
      * hand-off of work between threads costs at least one. Zero off Linux.
      */
     static long contextSwitches() {
@@ -71,7 +71,7 @@ final class ThreadCpu {
         try {
             long n = 0;
             for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                if (line.startsWith("voluntary_ctxt_switches:")) {
                     n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
                 }
             }
@@ -92,6 +92,20 @@ final class ThreadCpu {
             long cpu = THREADS.getThreadCpuTime(ids[i]);
             if (cpu > 0) {
                 out.merge(group(infos[i].getThreadName()), cpu, Long::sum);
+            }
+        }
+        return out;
+    }
+
+    /** CPU nanoseconds so far of live threads by name (digits dropped). */
+    static Map<String, Long> byName() {
+        Map<String, Long> out = new HashMap<>();
+        long[] ids = THREADS.getAllThreadIds();
+        ThreadInfo[] infos = THREADS.getThreadInfo(ids);
+        for (int i = 0; i < ids.length; i++) {
+            if (infos[i] != null) {
+                out.merge(infos[i].getThreadName().replaceAll("[0-9]+", "#"), Math.max(0, THREADS.getThreadCpuTime(ids[i])),
+                        Long::sum);
             }
         }
         return out;
