@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +60,8 @@ public final class EmbeddedS3 implements AutoCloseable {
     /** The secret access key S3Proxy accepts. */
     public static final String CREDENTIAL = "local-credential";
 
-    private static final String MAIN_USAGE = "usage: EmbeddedS3 [--port N] [--dir PATH] [--bucket NAME]...";
+    private static final String USAGE =
+            "usage: EmbeddedS3 [--port N] [--dir PATH] [--bucket NAME]... [--object KEY=FILE]...";
 
     private final BlobStoreContext context;
     private final S3Proxy proxy;
@@ -75,42 +77,92 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     /**
-     * Runs S3Proxy as a stand-alone local stand-in until the process is stopped, printing how to reach it as
-     * {@code NAME=value} lines (the connector's environment variable names). Options: {@code --port N} (default 0:
+     * Runs S3Proxy as a stand-alone local stand-in until the process is stopped, so that a client in another process
+     * (the runnable connector, a benchmark, a test in any language) can use it. Options: {@code --port N} (default 0:
      * any free port), {@code --dir PATH} (keep objects as files there; default in memory), {@code --bucket NAME}
-     * (create it; repeatable).
+     * (create it; repeatable; default {@value LoopbackStack#DEFAULT_BUCKET}), {@code --object KEY=FILE} (store the
+     * file into the first bucket, straight into the store, so its size is not limited by the heap; repeatable).
+     * Prints {@code R2_ENDPOINT=...}, {@code R2_ACCESS_KEY_ID=...}, {@code R2_SECRET_ACCESS_KEY=...},
+     * {@code R2_BUCKET=...}, one {@code OBJECT key=KEY etag=ETAG size=N} line per object, and {@code READY}.
      */
     public static void main(String[] args) throws Exception {
+        EmbeddedS3 s3;
+        try {
+            s3 = launch(args, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            s3.close();
+            stopped.countDown();
+        }, "embedded-s3-shutdown"));
+        stopped.await();
+    }
+
+    static EmbeddedS3 launch(String[] args, PrintStream out) throws Exception {
         int port = 0;
         Path dir = null;
         List<String> buckets = new ArrayList<>();
+        List<String[]> objects = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (i + 1 >= args.length) {
-                System.err.println(MAIN_USAGE + "\noption " + option + " needs a value");
-                System.exit(2);
+                throw new IllegalArgumentException(USAGE + "; " + option + " needs a value");
             }
             String value = args[++i];
             switch (option) {
-                case "--port" -> port = Integer.parseInt(value);
+                case "--port" -> port = parsePort(value);
                 case "--dir" -> dir = Path.of(value);
                 case "--bucket" -> buckets.add(value);
-                default -> {
-                    System.err.println(MAIN_USAGE + "\nunknown option " + option);
-                    System.exit(2);
+                case "--object" -> {
+                    int eq = value.indexOf('=');
+                    if (eq <= 0 || eq == value.length() - 1) {
+                        throw new IllegalArgumentException(USAGE + "; --object needs KEY=FILE, was " + value);
+                    }
+                    objects.add(new String[] {value.substring(0, eq), value.substring(eq + 1)});
                 }
+                default -> throw new IllegalArgumentException(USAGE + "; unknown option " + option);
             }
         }
+        if (buckets.isEmpty()) {
+            buckets.add(LoopbackStack.DEFAULT_BUCKET);
+        }
         EmbeddedS3 s3 = dir == null ? start(port) : startOnDisk(dir, port);
-        buckets.forEach(s3::createBucket);
-        Runtime.getRuntime().addShutdownHook(new Thread(s3::close, "embedded-s3-shutdown"));
-        System.out.println("# EmbeddedS3 (S3Proxy" + (dir == null ? ", in memory" : ", files under " + dir)
-                + "); buckets " + buckets + "; Ctrl-C stops it");
-        System.out.println("R2_ENDPOINT=" + s3.endpoint());
-        System.out.println("R2_ACCESS_KEY_ID=" + IDENTITY);
-        System.out.println("R2_SECRET_ACCESS_KEY=" + CREDENTIAL);
-        System.out.flush();
-        new CountDownLatch(1).await();
+        try {
+            buckets.forEach(s3::createBucket);
+            out.println("# EmbeddedS3 (S3Proxy" + (dir == null ? ", in memory" : ", files under " + dir) + "), buckets "
+                    + buckets + "; Ctrl-C stops it");
+            out.println("R2_ENDPOINT=" + s3.endpoint());
+            out.println("R2_ACCESS_KEY_ID=" + IDENTITY);
+            out.println("R2_SECRET_ACCESS_KEY=" + CREDENTIAL);
+            out.println("R2_BUCKET=" + buckets.get(0));
+            for (String[] object : objects) {
+                Path file = Path.of(object[1]);
+                String eTag = s3.putObject(buckets.get(0), object[0], file, "application/octet-stream");
+                out.println("OBJECT key=" + object[0] + " etag=" + eTag + " size=" + Files.size(file));
+            }
+            out.println("READY");
+            out.flush();
+            return s3;
+        } catch (Exception | Error e) {
+            s3.close();
+            throw e;
+        }
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(USAGE + "; --port must be 0-65535, was " + value);
+        }
     }
 
     /** Starts a server with an empty in-memory store; returns once it accepts connections. */

@@ -17,12 +17,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
  * The queues of the fake and their semantics, without HTTP: leases, attempts, delays, acks, retries and
  * dead-lettering. Every method is synchronized; expiries are applied lazily at the start of each call, so a
- * test clock that jumps works.
+ * test clock that jumps works. Each queue keeps its waiting messages ordered by visibility and its leased ones by
+ * lease expiry, with running backlog totals, so a publish, a pull or a settlement costs O(log n) per message however
+ * long the backlog is (inspection snapshots are O(n)).
  *
  * <p>Rules:
  * <ul>
@@ -104,11 +108,26 @@ public final class FakeQueuesStore {
         }
     }
 
+    /** Not leased (visible now or later), by visibility then publish sequence: the order pulls hand them out. */
+    private static final Comparator<Message> BY_VISIBILITY =
+            Comparator.comparing((Message m) -> m.visibleAt).thenComparingLong(m -> m.seq);
+    /** Leased, by lease expiry then publish sequence. */
+    private static final Comparator<Message> BY_LEASE_EXPIRY =
+            Comparator.comparing((Message m) -> m.leaseExpiresAt).thenComparingLong(m -> m.seq);
+
     private static final class Queue {
         final String id;
         final String name;
         QueueConsumerSettings settings;
+        /** Every message in the queue, in the order it entered it. */
         final Map<String, Message> messages = new LinkedHashMap<>();
+        /** The messages of {@link #messages} that are not leased; a message's sort keys change only outside it. */
+        final TreeSet<Message> waiting = new TreeSet<>(BY_VISIBILITY);
+        /** The messages of {@link #messages} that are leased. */
+        final TreeSet<Message> leased = new TreeSet<>(BY_LEASE_EXPIRY);
+        /** Publish times of {@link #messages}, counted, for the oldest one. */
+        final TreeMap<Instant, Integer> publishTimes = new TreeMap<>();
+        long bytes;
         final List<QueueMessage> acked = new ArrayList<>();
         final List<QueueMessage> deadLettered = new ArrayList<>();
         long delivered;
@@ -117,6 +136,49 @@ public final class FakeQueuesStore {
             this.id = id;
             this.name = name;
             this.settings = settings;
+        }
+
+        /** Adds a message that is not leased (replacing one with the same id). */
+        void add(Message m) {
+            Message replaced = messages.get(m.id);
+            if (replaced != null) {
+                remove(replaced);
+            }
+            messages.put(m.id, m);
+            waiting.add(m);
+            publishTimes.merge(m.publishedAt, 1, Integer::sum);
+            bytes += m.body.length;
+        }
+
+        /** Removes a message, leased or not. */
+        void remove(Message m) {
+            detach(m);
+            forget(m);
+        }
+
+        /** Removes a message already detached from the ordered sets. */
+        void forget(Message m) {
+            messages.remove(m.id);
+            publishTimes.computeIfPresent(m.publishedAt, (t, n) -> n == 1 ? null : n - 1);
+            bytes -= m.body.length;
+        }
+
+        /** Takes a message out of its ordered set before its visibility or lease changes. */
+        void detach(Message m) {
+            if (m.leaseExpiresAt != null) {
+                leased.remove(m);
+            } else {
+                waiting.remove(m);
+            }
+        }
+
+        /** Puts a detached message back into the set its state says. */
+        void attach(Message m) {
+            if (m.leaseExpiresAt != null) {
+                leased.add(m);
+            } else {
+                waiting.add(m);
+            }
         }
     }
 
@@ -179,7 +241,7 @@ public final class FakeQueuesStore {
         checkPublish(contentType, body, delay);
         Instant now = sweep();
         Message m = new Message(hex32(), sequence++, contentType, body.clone(), now, source, now.plus(delay));
-        q.messages.put(m.id, m);
+        q.add(m);
         return m.id;
     }
 
@@ -217,31 +279,19 @@ public final class FakeQueuesStore {
                     + MAX_VISIBILITY_TIMEOUT.toMillis() + ", was " + lease.toMillis());
         }
         Instant now = sweep();
-        List<Message> visible = new ArrayList<>();
-        for (Message m : q.messages.values()) {
-            if (m.leaseExpiresAt == null && !m.visibleAt.isAfter(now)) {
-                visible.add(m);
-            }
-        }
-        visible.sort(Comparator.comparing((Message m) -> m.visibleAt).thenComparingLong(m -> m.seq));
         List<Pulled> out = new ArrayList<>();
-        for (Message m : visible.subList(0, Math.min(n, visible.size()))) {
+        while (out.size() < n && !q.waiting.isEmpty() && !q.waiting.first().visibleAt.isAfter(now)) {
+            Message m = q.waiting.pollFirst();
             m.attempts++;
             m.latestLease = newLeaseId();
             m.leaseExpiresAt = now.plus(lease);
+            q.leased.add(m);
             leases.put(m.latestLease, new LeaseRef(q.id, m.id));
             q.delivered++;
             out.add(new Pulled(m.id, m.latestLease, m.contentType, m.body.clone(), m.attempts, m.publishedAt, m.source));
         }
-        long bytes = 0;
-        Instant oldest = null;
-        for (Message m : q.messages.values()) {
-            bytes += m.body.length;
-            if (oldest == null || m.publishedAt.isBefore(oldest)) {
-                oldest = m.publishedAt;
-            }
-        }
-        return new PullResult(out, q.messages.size(), bytes, Optional.ofNullable(oldest));
+        Instant oldest = q.publishTimes.isEmpty() ? null : q.publishTimes.firstKey();
+        return new PullResult(out, q.messages.size(), q.bytes, Optional.ofNullable(oldest));
     }
 
     /**
@@ -265,7 +315,7 @@ public final class FakeQueuesStore {
         for (String lease : acks) {
             Message m = messageFor(q, lease, warnings);
             if (m != null) {
-                q.messages.remove(m.id);
+                q.remove(m);
                 q.acked.add(m.snapshot());
                 ackCount++;
             }
@@ -282,6 +332,7 @@ public final class FakeQueuesStore {
                 continue;
             }
             retryCount++;
+            q.detach(m);
             m.leaseExpiresAt = null;
             m.latestLease = null; // a retry settles the lease: retrying it again is a warning
             if (m.attempts >= q.settings.maxRetries()) {
@@ -289,6 +340,7 @@ public final class FakeQueuesStore {
             } else {
                 long delay = r.delaySeconds().orElse(q.settings.retryDelay().getSeconds());
                 m.visibleAt = now.plusSeconds(delay);
+                q.attach(m);
             }
         }
         return new SettleResult(ackCount, retryCount, warnings);
@@ -307,34 +359,42 @@ public final class FakeQueuesStore {
         return m;
     }
 
-    /** Applies expired leases everywhere (dead-lettering exhausted messages) and returns now. */
+    /**
+     * Applies expired leases everywhere (dead-lettering exhausted messages) and returns now. Within a queue, expired
+     * messages are handled in the order they entered it.
+     */
     private Instant sweep() {
         Instant now = clock.get();
         for (Queue q : new ArrayList<>(queues.values())) {
-            for (Message m : new ArrayList<>(q.messages.values())) {
-                if (m.leaseExpiresAt != null && !m.leaseExpiresAt.isAfter(now)) {
-                    Instant expiredAt = m.leaseExpiresAt;
-                    m.leaseExpiresAt = null;
-                    if (m.attempts >= q.settings.maxRetries()) {
-                        deadLetter(q, m, now);
-                    } else {
-                        m.visibleAt = expiredAt;
-                    }
+            List<Message> expired = new ArrayList<>();
+            while (!q.leased.isEmpty() && !q.leased.first().leaseExpiresAt.isAfter(now)) {
+                expired.add(q.leased.pollFirst());
+            }
+            expired.sort(Comparator.comparingLong(m -> m.seq));
+            for (Message m : expired) {
+                Instant expiredAt = m.leaseExpiresAt;
+                m.leaseExpiresAt = null;
+                if (m.attempts >= q.settings.maxRetries()) {
+                    deadLetter(q, m, now);
+                } else {
+                    m.visibleAt = expiredAt;
+                    q.waiting.add(m);
                 }
             }
         }
         return now;
     }
 
+    /** Moves {@code m}, which must be detached from its queue's ordered sets, to the dead-letter queue. */
     private void deadLetter(Queue from, Message m, Instant now) {
-        from.messages.remove(m.id);
+        from.forget(m);
         from.deadLettered.add(m.snapshot());
         Optional<Queue> dlq = from.settings.deadLetterQueue()
                 .flatMap(name -> queues.values().stream().filter(q -> q.name.equals(name)).findFirst())
                 .filter(q -> q != from);
         dlq.ifPresent(target -> {
             Message copy = new Message(m.id, sequence++, m.contentType, m.body, m.publishedAt, m.source, now);
-            target.messages.put(copy.id, copy);
+            target.add(copy);
         });
     }
 
