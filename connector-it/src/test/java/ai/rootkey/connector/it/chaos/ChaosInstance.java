@@ -328,8 +328,8 @@ public final class ChaosInstance {
                     ledger.fault("queue.settle_failed");
                     throw new IOException("ack call failed before it was applied (injected)");
                 }
+                ledger.sent(name, settlements);
                 delegate.settle(settlements);
-                ledger.applied(name, settlements);
                 settlements.forEach(s -> held.remove(s.delivery().leaseId()));
                 if (draw < faults.settleFails() + faults.settleReplyLost()) {
                     ledger.fault("queue.settle_reply_lost");

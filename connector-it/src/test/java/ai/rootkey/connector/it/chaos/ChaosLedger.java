@@ -24,7 +24,10 @@ public final class ChaosLedger {
     public record Received(String instance, Delivery delivery) {
     }
 
-    /** A settlement the queue applied (sent by an instance before it crashed, if it crashed). */
+    /**
+     * A settlement an instance sent to the queue (before it crashed, if it crashed); the queue may have applied it
+     * even when the call failed afterwards.
+     */
     public record Wire(String instance, Settlement settlement) {
     }
 
@@ -46,7 +49,7 @@ public final class ChaosLedger {
         }
     }
 
-    synchronized void applied(String instance, List<Settlement> settlements) {
+    synchronized void sent(String instance, List<Settlement> settlements) {
         for (Settlement s : settlements) {
             wire.add(new Wire(instance, s));
         }

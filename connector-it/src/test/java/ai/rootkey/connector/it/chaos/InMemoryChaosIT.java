@@ -5,6 +5,7 @@ import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.RetryPolicy;
+import ai.rootkey.connector.it.NastyKeys;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.ApiUpload;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.DeadLetter;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.QueueEnd;
@@ -51,16 +52,6 @@ class InMemoryChaosIT {
     private static final String BUCKET = ConnectorTestKit.DEFAULT_BUCKET;
     private static final Duration VISIBILITY = Duration.ofMinutes(2);
     private static final Predicate<String> FILTERED_OUT = key -> key.startsWith("skip/");
-
-    /** Keys that break naive code: control characters, quotes, separators, bidi marks, emoji, 1,024 bytes. */
-    static final List<String> NASTY_KEYS = List.of(
-            "nasty/carriage\rreturn.txt", "nasty/line\nfeed.txt", "nasty/crlf\r\nx-injected: 1.txt",
-            "nasty/nul\u0000byte.txt", "nasty/tab\there.txt", "nasty/\"double\" 'single' quotes.txt",
-            "nasty/back\\slash\\.txt", "nasty/100% sure %41%2F.txt", "nasty/a+b=c&d.txt", "nasty/  spaces  .txt",
-            "nasty/rtl\u202Egnp.exe", "nasty/bidi\u200F\u200E\u061C.txt", "nasty/emoji \uD83D\uDCC4\uD83D\uDE00.txt",
-            "nasty/a//b", "/leading-slash.txt", "nasty/trailing-slash/", "nasty/..", "nasty/del\u007Fchar.txt",
-            "nasty/" + "k".repeat(1024 - "nasty/".length()),
-            "nasty/" + "\u65E5".repeat((1024 - "nasty/".length()) / 3) + "x".repeat((1024 - "nasty/".length()) % 3));
 
     /** The workload: the same events for the same seed. */
     private final Random random = new Random(SEED);
@@ -219,8 +210,8 @@ class InMemoryChaosIT {
         InMemoryBucket bucket = kit.bucket();
         int target = published + count;
         while (published < target) {
-            if (nastyNext < NASTY_KEYS.size() && random.nextInt(20) == 0) {
-                put(NASTY_KEYS.get(nastyNext++), content(random.nextInt(3000)));
+            if (nastyNext < NastyKeys.ALL.size() && random.nextInt(20) == 0) {
+                put(NastyKeys.ALL.get(nastyNext++), content(random.nextInt(3000)));
                 continue;
             }
             Op op = MIX[random.nextInt(MIX.length)];
