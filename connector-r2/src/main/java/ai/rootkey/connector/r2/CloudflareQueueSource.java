@@ -501,9 +501,14 @@ public final class CloudflareQueueSource implements EventSource {
             return this;
         }
 
-        /** A client to use instead of building one; the source never closes it. */
+        /**
+         * A client to use instead of building one; the source never closes it. It must not follow redirects: a
+         * redirect would carry the API token to another host.
+         *
+         * @throws IllegalArgumentException when the client follows redirects
+         */
         public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
             return this;
         }
 

@@ -319,10 +319,13 @@ public final class RootkeyAnchorer implements Anchorer {
 
         /**
          * Uses {@code httpClient} instead of building one. The anchorer never closes it and sets HTTP/1.1 on each
-         * request; its connect timeout, proxy, TLS and redirect settings apply.
+         * request; its connect timeout, proxy and TLS settings apply. It must not follow redirects: a redirect would
+         * carry the API key to another host.
+         *
+         * @throws IllegalArgumentException when the client follows redirects
          */
         public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
             return this;
         }
 

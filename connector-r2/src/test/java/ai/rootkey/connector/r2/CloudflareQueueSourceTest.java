@@ -46,6 +46,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -690,6 +692,47 @@ class CloudflareQueueSourceTest {
         assertThatThrownBy(() -> builder().httpClient(HttpClient.newHttpClient()).connectTimeout(Duration.ofSeconds(1)).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("connectTimeout");
         assertThat(CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void redirect_neverCarriesTheTokenToTheTarget_whateverTheClient() {
+        // A redirect to another host ("localhost" is not "127.0.0.1"): the JDK client, when it follows one,
+        // re-sends every header, Authorization included.
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(303)
+                .withHeader("Location", "http://localhost:" + server.port() + "/elsewhere")));
+        server.stubFor(any(urlEqualTo("/elsewhere")).willReturn(okJson(fixture("queues-pull-empty.json"))));
+        List<HttpClient> clients = new ArrayList<>();
+        clients.add(null); // the client the source builds
+        for (HttpClient.Redirect redirect : HttpClient.Redirect.values()) {
+            clients.add(HttpClient.newBuilder().followRedirects(redirect).build());
+        }
+        for (HttpClient client : clients) {
+            CloudflareQueueSource redirected;
+            try {
+                CloudflareQueueSource.Builder b = builder();
+                if (client != null) {
+                    b.httpClient(client);
+                }
+                redirected = b.build();
+            } catch (IllegalArgumentException refused) {
+                continue; // a client that would follow the redirect is refused up front
+            }
+            try (redirected) {
+                redirected.receive(1);
+            } catch (IOException | RuntimeException answeredWithTheRedirect) {
+                // expected from a client that does not follow it: a 303 is an error answer
+            }
+        }
+        assertThat(server.findAll(anyRequestedFor(urlEqualTo("/elsewhere")))).as("requests that followed the redirect")
+                .isEmpty();
+    }
+
+    @Test
+    void httpClientThatFollowsRedirects_isRefused_withTheFix() {
+        HttpClient always = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.ALWAYS).build();
+        assertThatThrownBy(() -> CloudflareQueueSource.builder().httpClient(always))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("followRedirects(HttpClient.Redirect.NEVER)");
     }
 
     @Test
