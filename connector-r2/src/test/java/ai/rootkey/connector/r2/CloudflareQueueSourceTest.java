@@ -728,6 +728,23 @@ class CloudflareQueueSourceTest {
     }
 
     @Test
+    void errorReplyThatEchoesTheToken_isQuotedRedacted() {
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(400)
+                .withBody("{\"success\":false,\"errors\":[{\"code\":7000,\"message\":\"bad Authorization: Bearer "
+                        + TOKEN + "\"}],\"messages\":[],\"result\":null}")));
+        assertThatThrownBy(() -> source.receive(1)).isInstanceOf(DependencyException.class)
+                .hasMessageContaining("bad Authorization: Bearer [redacted]").hasMessageNotContaining(TOKEN);
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(401)
+                .withBody("token " + TOKEN + " refused")));
+        assertThatThrownBy(() -> source.receive(1)).isInstanceOf(ConfigurationException.class)
+                .hasMessageNotContaining(TOKEN);
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(503)
+                .withBody("upstream said: " + TOKEN)));
+        assertThatThrownBy(() -> source.receive(1)).isInstanceOf(DependencyException.class)
+                .hasMessageContaining("upstream said: [redacted]").hasMessageNotContaining(TOKEN);
+    }
+
+    @Test
     void httpClientThatFollowsRedirects_isRefused_withTheFix() {
         HttpClient always = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.ALWAYS).build();
         assertThatThrownBy(() -> CloudflareQueueSource.builder().httpClient(always))

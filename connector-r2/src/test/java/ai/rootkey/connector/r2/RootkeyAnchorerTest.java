@@ -616,6 +616,15 @@ class RootkeyAnchorerTest {
     }
 
     @Test
+    void serverReplyThatEchoesTheKey_reachesTheReceiptRedacted() throws Exception {
+        api.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(401)
+                .withBody("{\"error\":\"invalid api key " + API_KEY + "\"}")));
+        Receipt receipt = anchor(ref("a.pdf"), new byte[1]);
+        assertThat(receipt.status()).isEqualTo(401);
+        assertThat(receipt.serverReply()).isEqualTo("{\"error\":\"invalid api key [redacted]\"}");
+    }
+
+    @Test
     void httpClientThatFollowsRedirects_isRefused_withTheFix() {
         HttpClient normal = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
         assertThatThrownBy(() -> RootkeyAnchorer.builder().httpClient(normal))

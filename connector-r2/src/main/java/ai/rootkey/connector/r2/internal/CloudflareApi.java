@@ -107,13 +107,15 @@ public final class CloudflareApi {
         for (int attempt = 1; ; attempt++) {
             Duration wait;
             try {
-                HttpResponse<byte[]> response = client.send(request(uri, payload), HttpResponse.BodyHandlers.ofByteArray());
-                Optional<JsonNode> result = interpret(operation, response);
+                String secret = token.reveal();
+                HttpResponse<byte[]> response = client.send(request(uri, payload, secret),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                Optional<JsonNode> result = interpret(operation, response, secret);
                 if (result.isPresent()) {
                     return result.get();
                 }
                 // retryable status: interpret() returned empty only for those
-                DependencyException failure = statusFailure(operation, response, attempt);
+                DependencyException failure = statusFailure(operation, response, attempt, secret);
                 if (attempt >= retry.maxAttempts()) {
                     throw failure;
                 }
@@ -153,10 +155,10 @@ public final class CloudflareApi {
         }
     }
 
-    private HttpRequest request(URI uri, byte[] payload) {
+    private HttpRequest request(URI uri, byte[] payload, String secret) {
         return HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
-                .header("Authorization", "Bearer " + token.reveal())
+                .header("Authorization", "Bearer " + secret)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .header("User-Agent", USER_AGENT)
@@ -164,47 +166,61 @@ public final class CloudflareApi {
                 .build();
     }
 
-    /** The result for a success; empty for a retryable status; throws for everything else. */
-    private Optional<JsonNode> interpret(String operation, HttpResponse<byte[]> response) {
+    /**
+     * The result for a success; empty for a retryable status; throws for everything else. Messages quote the reply
+     * with {@code secret} taken out: some servers and proxies echo the credential they refused.
+     */
+    private Optional<JsonNode> interpret(String operation, HttpResponse<byte[]> response, String secret) {
         int status = response.statusCode();
         JsonNode envelope = parse(response.body());
+        byte[] reply = shown(response.body(), secret);
+        JsonNode shown = parse(reply);
         if (status == 401 || status == 403 || hasAuthError(envelope)) {
             throw new ConfigurationException("Cloudflare Queues " + operation + " was refused (HTTP " + status
-                    + errorSuffix(envelope) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
+                    + errorSuffix(shown) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
                     + "and write), CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID");
         }
         if (status == 404) {
             throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID (HTTP 404"
-                    + errorSuffix(envelope) + " for " + what + ")");
+                    + errorSuffix(shown) + " for " + what + ")");
         }
         if (isRetryable(status)) {
             return Optional.empty();
         }
         if (status < 200 || status > 299) {
             throw new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
-                    + errorSuffix(envelope) + bodySuffix(envelope, response.body()), status, firstCode(envelope),
-                    null, null);
+                    + errorSuffix(shown) + bodySuffix(shown, reply), status, firstCode(envelope), null, null);
         }
         if (envelope == null || !envelope.isObject()) {
             throw new DependencyException("Cloudflare Queues " + operation + " answered HTTP " + status
-                    + " with a reply that is not a JSON envelope: " + excerpt(response.body()), status);
+                    + " with a reply that is not a JSON envelope: " + excerpt(reply), status);
         }
         JsonNode success = envelope.get("success");
         if (success == null || !success.isBoolean() || !success.booleanValue()) {
             throw new DependencyException("Cloudflare Queues " + operation + " answered success=false"
-                    + errorSuffix(envelope), status, firstCode(envelope), null, null);
+                    + errorSuffix(shown), status, firstCode(envelope), null, null);
         }
         JsonNode result = envelope.get("result");
         return Optional.of(result == null ? Json.MAPPER.nullNode() : result);
     }
 
-    private DependencyException statusFailure(String operation, HttpResponse<byte[]> response, int attempt) {
+    private DependencyException statusFailure(String operation, HttpResponse<byte[]> response, int attempt,
+                                              String secret) {
         int status = response.statusCode();
-        JsonNode envelope = parse(response.body());
+        byte[] reply = shown(response.body(), secret);
+        JsonNode shown = parse(reply);
         Duration retryAfter = retryAfter(response).orElse(null);
         return new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
-                + errorSuffix(envelope) + bodySuffix(envelope, response.body()) + " after " + attempt + " attempt(s)",
-                status, firstCode(envelope), retryAfter, null);
+                + errorSuffix(shown) + bodySuffix(shown, reply) + " after " + attempt + " attempt(s)",
+                status, firstCode(parse(response.body())), retryAfter, null);
+    }
+
+    /** The reply as it may be quoted: the secret taken out (before any excerpt could cut it in two). */
+    private static byte[] shown(byte[] body, String secret) {
+        if (body == null || body.length == 0) {
+            return body;
+        }
+        return Redaction.redact(new String(body, StandardCharsets.UTF_8), secret).getBytes(StandardCharsets.UTF_8);
     }
 
     private static boolean isRetryable(int status) {
