@@ -159,7 +159,7 @@ public final class CloudflareQueueSource implements EventSource {
         String id = text(message, "id");
         if (leaseId == null) {
             LOG.atWarn().addKeyValue("message_id", id == null ? "" : CloudflareApi.excerpt(id))
-                    .log("rootkey.queue.message_skipped reason=no_lease_id message_id={} note=\"it cannot be settled; "
+                    .log("rootkey.queue.message_skipped reason=no_lease_id message_id=\"{}\" note=\"it cannot be settled; "
                             + "the queue redelivers it when its lease ends\"", id == null ? "" : CloudflareApi.excerpt(id));
             return Optional.empty();
         }

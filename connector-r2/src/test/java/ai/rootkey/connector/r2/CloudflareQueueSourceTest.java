@@ -397,6 +397,26 @@ class CloudflareQueueSourceTest {
     }
 
     @Test
+    void serverTextInLogLines_isEscapedAndQuoted_soItCannotForgeFields() throws Exception {
+        String hostile = "x\" reason=\"forged\" \\ \u202E";
+        String json = JSON.writeValueAsString(hostile);
+        server.stubFor(post(PULL).willReturn(okJson(pullReply("[{\"id\":" + json + ",\"body\":\"e30\"}]"))));
+        server.stubFor(post(ACK).willReturn(okJson("{\"success\":true,\"errors\":[],\"messages\":[],"
+                + "\"result\":{\"ackCount\":0,\"retryCount\":0,\"warnings\":{" + json + ":" + json + "}}}")));
+
+        source.receive(10);
+        source.settle(List.of(Settlement.ack(Delivery.malformed("m1", "l1", 1, "x", "test"))));
+
+        String escaped = ai.rootkey.connector.LogSafe.quoted(hostile);
+        assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .startsWith("rootkey.queue.message_skipped").contains("message_id=" + escaped));
+        assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .startsWith("rootkey.queue.settle_warning ").contains(ai.rootkey.connector.LogSafe.escape(hostile)));
+        assertThat(logs.list).allSatisfy(e -> assertThat(e.getFormattedMessage())
+                .doesNotContain("reason=\"forged\"").doesNotContain("\u202E"));
+    }
+
+    @Test
     void settle_emptyList_makesNoCall() throws Exception {
         source.settle(List.of());
         assertThat(server.getAllServeEvents()).isEmpty();

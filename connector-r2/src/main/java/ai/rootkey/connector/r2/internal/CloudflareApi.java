@@ -2,6 +2,7 @@ package ai.rootkey.connector.r2.internal;
 
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.DependencyException;
+import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.r2.Secret;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
@@ -316,26 +317,11 @@ public final class CloudflareApi {
     }
 
     /**
-     * Server text made safe for a log line or an exception message: control characters escaped, cut at 200
-     * characters.
+     * Server text made safe for a log line or an exception message: {@link LogSafe#escape(String, int)} (control,
+     * format and separator characters, quotes and backslashes escaped), cut at 200 characters.
      */
     public static String excerpt(String text) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(text.length(), EXCERPT_CHARS);
-        for (int i = 0; i < limit; i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f || Character.getType(c) == Character.FORMAT
-                    || Character.getType(c) == Character.LINE_SEPARATOR
-                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        if (limit < text.length()) {
-            out.append("...");
-        }
-        return out.toString();
+        return LogSafe.escape(text, EXCERPT_CHARS);
     }
 
     /** For messages: never the token. */
