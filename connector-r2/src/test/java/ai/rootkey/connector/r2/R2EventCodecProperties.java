@@ -93,7 +93,7 @@ class R2EventCodecProperties {
         if (wrong.isEmpty()) {
             assertThat(d.event()).as(body).isPresent();
         } else {
-            assertThat(d.parseFailure()).as(body).hasValueSatisfying(f -> assertThat(wrong)
+            assertThat(d.parseFailure()).as("%s should fail on %s", body, wrong).hasValueSatisfying(f -> assertThat(wrong)
                     .as("the reason %s names a wrong field of %s", f.reason(), body)
                     .anyMatch(path -> f.reason().startsWith(path + " ") || f.reason().startsWith(path + ".")));
         }
@@ -121,7 +121,11 @@ class R2EventCodecProperties {
                 }
             }
             case 2 -> {
-                node.set(name, wrongValue(random));
+                com.fasterxml.jackson.databind.JsonNode value = wrongValue(random);
+                if (kind == Kind.SIZE && value.isIntegralNumber()) {
+                    value = JSON.getNodeFactory().textNode(value.asText()); // a size as a string is the wrong type
+                }
+                node.set(name, value);
                 wrong.add(path);
             }
             case 3 -> {
