@@ -492,12 +492,12 @@ public final class ChaosInvariants {
                     default -> { }
                 }
             }
-            f.put("decisions", kinds);
+            f.put("decisions (one per delivery)", kinds);
             f.put("retries by reason", retried);
             f.put("terminal by reason", terminal);
             f.put("skipped by reason", skipped);
             f.put("faults injected", ledger.faults());
-            f.put("acks applied", ledger.wire().stream().filter(w -> w.settlement().kind() == Settlement.Kind.ACK)
+            f.put("acks sent to the queue", ledger.wire().stream().filter(w -> w.settlement().kind() == Settlement.Kind.ACK)
                     .count());
             f.put("dead-lettered", run.queue().deadLettered().size());
             f.put("live objects not anchored: event in the DLQ", excusedByDlq);
