@@ -88,6 +88,8 @@ class SecretsIT {
             SLF4JBridgeHandler.removeHandlersForRootLogger();
             SLF4JBridgeHandler.install();
             julRoot.setLevel(java.util.logging.Level.ALL);
+            // The JDK's System.Logger (jdk.httpclient, jdk.internal.httpclient.debug) writes through JUL by default.
+            System.getLogger("jdk.httpclient.bridge-check").log(System.Logger.Level.TRACE, "bridged");
             try {
                 R2ConnectorConfig config = stack.configBuilder().apiBaseUrl(toQueues.uri()).r2Endpoint(toS3.uri())
                         .rootkeyApiUrl(toApi.uri()).build();
@@ -153,6 +155,11 @@ class SecretsIT {
             });
 
             assertThat(logs.events()).as("events captured at TRACE").hasSizeGreaterThan(100);
+            assertThat(logs.events()).extracting(ILoggingEvent::getLoggerName).as("loggers captured at TRACE")
+                    .anyMatch(name -> name.startsWith("ai.rootkey.connector"))
+                    .anyMatch(name -> name.startsWith("software.amazon.awssdk"))
+                    .anyMatch(name -> name.startsWith("org.apache.hc.client5.http.wire"))
+                    .anyMatch(name -> name.equals("jdk.httpclient.bridge-check"));
             System.out.println("SecretsIT: " + logs.events().size() + " log events checked at TRACE");
             assertNoSecretInLogs(logs);
             assertNoSecretIn(texts);
