@@ -174,9 +174,19 @@ public final class CloudflareApi {
     private Optional<JsonNode> interpret(String operation, HttpResponse<byte[]> response, String secret) {
         int status = response.statusCode();
         JsonNode envelope = parse(response.body());
+        boolean refused = status == 401 || status == 403 || hasAuthError(envelope);
+        if (!refused && status != 404) {
+            if (isRetryable(status)) {
+                return Optional.empty();
+            }
+            if (status >= 200 && status <= 299 && isSuccess(envelope)) {
+                JsonNode result = envelope.get("result");
+                return Optional.of(result == null ? Json.MAPPER.nullNode() : result);
+            }
+        }
         byte[] reply = shown(response.body(), secret);
         JsonNode shown = parse(reply);
-        if (status == 401 || status == 403 || hasAuthError(envelope)) {
+        if (refused) {
             throw new ConfigurationException("Cloudflare Queues " + operation + " was refused (HTTP " + status
                     + errorSuffix(shown) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
                     + "and write), CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID");
@@ -184,9 +194,6 @@ public final class CloudflareApi {
         if (status == 404) {
             throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID (HTTP 404"
                     + errorSuffix(shown) + " for " + what + ")");
-        }
-        if (isRetryable(status)) {
-            return Optional.empty();
         }
         if (status < 200 || status > 299) {
             throw new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
@@ -196,13 +203,13 @@ public final class CloudflareApi {
             throw new DependencyException("Cloudflare Queues " + operation + " answered HTTP " + status
                     + " with a reply that is not a JSON envelope: " + excerpt(reply), status);
         }
-        JsonNode success = envelope.get("success");
-        if (success == null || !success.isBoolean() || !success.booleanValue()) {
-            throw new DependencyException("Cloudflare Queues " + operation + " answered success=false"
-                    + errorSuffix(shown), status, firstCode(envelope), null, null);
-        }
-        JsonNode result = envelope.get("result");
-        return Optional.of(result == null ? Json.MAPPER.nullNode() : result);
+        throw new DependencyException("Cloudflare Queues " + operation + " answered success=false"
+                + errorSuffix(shown), status, firstCode(envelope), null, null);
+    }
+
+    private static boolean isSuccess(JsonNode envelope) {
+        JsonNode success = envelope == null || !envelope.isObject() ? null : envelope.get("success");
+        return success != null && success.isBoolean() && success.booleanValue();
     }
 
     private DependencyException statusFailure(String operation, HttpResponse<byte[]> response, int attempt,
