@@ -248,17 +248,16 @@ class InMemoryChaosIT {
                 }
                 case COPY -> {
                     if (existing != null) {
-                        Optional<byte[]> source = bucket.get(existing);
-                        if (source.isPresent()) {
-                            String target2 = existing + ".copy" + published;
-                            try {
-                                bucket.copy(existing, target2);
-                                written.add(version(target2, source.get()));
-                                keys.add(target2);
-                                published++;
-                            } catch (IllegalArgumentException goneMeanwhile) {
-                                // deleted by a before-read hook on an engine thread: nothing was copied
-                            }
+                        String copy = existing + ".copy" + published;
+                        try {
+                            String eTag = bucket.copy(existing, copy);
+                            // What was copied: the source may have changed since this thread last looked at it
+                            // (a before-read hook on an engine thread), and nothing writes the new key meanwhile.
+                            written.add(new Version(copy, eTag, Digests.sha256Hex(bucket.get(copy).orElseThrow())));
+                            keys.add(copy);
+                            published++;
+                        } catch (IllegalArgumentException goneMeanwhile) {
+                            // deleted by a before-read hook on an engine thread: nothing was copied
                         }
                     }
                 }
