@@ -67,13 +67,18 @@ public final class EmbeddedS3 implements AutoCloseable {
     private final S3Proxy proxy;
     private final URI endpoint;
     private final S3Client client;
+    private final String identity;
+    private final String credential;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedS3(BlobStoreContext context, S3Proxy proxy, URI endpoint, S3Client client) {
+    private EmbeddedS3(BlobStoreContext context, S3Proxy proxy, URI endpoint, S3Client client, String identity,
+                       String credential) {
         this.context = context;
         this.proxy = proxy;
         this.endpoint = endpoint;
         this.client = client;
+        this.identity = identity;
+        this.credential = credential;
     }
 
     /**
@@ -174,7 +179,17 @@ public final class EmbeddedS3 implements AutoCloseable {
     public static EmbeddedS3 start(int port) throws Exception {
         return start(ContextBuilder.newBuilder("transient")
                 .credentials(IDENTITY, CREDENTIAL)
-                .build(BlobStoreContext.class), port);
+                .build(BlobStoreContext.class), IDENTITY, CREDENTIAL, port);
+    }
+
+    /**
+     * Starts a server with an empty in-memory store that accepts only {@code identity} and {@code credential}
+     * (e.g. recognisable values for a test that checks the secret never leaves the process).
+     */
+    public static EmbeddedS3 start(String identity, String credential) throws Exception {
+        return start(ContextBuilder.newBuilder("transient")
+                .credentials(identity, credential)
+                .build(BlobStoreContext.class), identity, credential, 0);
     }
 
     /**
@@ -193,14 +208,15 @@ public final class EmbeddedS3 implements AutoCloseable {
         return start(ContextBuilder.newBuilder("filesystem")
                 .credentials(IDENTITY, CREDENTIAL)
                 .overrides(overrides)
-                .build(BlobStoreContext.class), port);
+                .build(BlobStoreContext.class), IDENTITY, CREDENTIAL, port);
     }
 
-    private static EmbeddedS3 start(BlobStoreContext context, int port) throws Exception {
+    private static EmbeddedS3 start(BlobStoreContext context, String identity, String credential, int port)
+            throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(context.getBlobStore())
                 .endpoint(URI.create("http://127.0.0.1:" + port))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, identity, credential)
                 .build();
         try {
             proxy.start(); // Jetty's start is synchronous: bound and accepting when it returns
@@ -221,15 +237,25 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
-        return new EmbeddedS3(context, proxy, endpoint, client);
+        return new EmbeddedS3(context, proxy, endpoint, client, identity, credential);
     }
 
     /** {@code http://127.0.0.1:<port>}. */
     public URI endpoint() {
         return endpoint;
+    }
+
+    /** The access key id this server accepts ({@link #IDENTITY} unless started with others). */
+    public String identity() {
+        return identity;
+    }
+
+    /** The secret access key this server accepts ({@link #CREDENTIAL} unless started with others). */
+    public String credential() {
+        return credential;
     }
 
     /** A client for setting up buckets and objects (region {@code us-east-1}); closed with this server. */
@@ -242,8 +268,8 @@ public final class EmbeddedS3 implements AutoCloseable {
         return R2ObjectReader.builder()
                 .endpoint(endpoint)
                 .allowInsecureLoopbackForTesting(true)
-                .accessKeyId(IDENTITY)
-                .secretAccessKey(Secret.of(CREDENTIAL));
+                .accessKeyId(identity)
+                .secretAccessKey(Secret.of(credential));
     }
 
     /**
@@ -258,7 +284,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                 .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)))
                 .overrideConfiguration(o -> o.executionInterceptors(List.of(interceptors)))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();

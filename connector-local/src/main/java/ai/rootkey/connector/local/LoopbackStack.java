@@ -106,8 +106,8 @@ public final class LoopbackStack implements AutoCloseable {
                 .queueId(queueId)
                 .dlqId(deadLetterQueueId)
                 .bucket(bucket)
-                .accessKeyId(EmbeddedS3.IDENTITY)
-                .secretAccessKey(Secret.of(EmbeddedS3.CREDENTIAL))
+                .accessKeyId(s3.identity())
+                .secretAccessKey(Secret.of(s3.credential()))
                 .r2Endpoint(s3.endpoint())
                 .rootkeyApiUrl(api.baseUrl())
                 .rootkeyApiKey(Secret.of(api.apiKey()))
@@ -131,8 +131,8 @@ public final class LoopbackStack implements AutoCloseable {
         env.put("R2_QUEUE_ID", queueId);
         env.put("R2_DLQ_ID", deadLetterQueueId);
         env.put("R2_BUCKET", bucket);
-        env.put("R2_ACCESS_KEY_ID", EmbeddedS3.IDENTITY);
-        env.put("R2_SECRET_ACCESS_KEY", EmbeddedS3.CREDENTIAL);
+        env.put("R2_ACCESS_KEY_ID", s3.identity());
+        env.put("R2_SECRET_ACCESS_KEY", s3.credential());
         env.put("R2_ENDPOINT", s3.endpoint().toString());
         env.put("ROOTKEY_API_URL", api.baseUrl().toString());
         env.put("ROOTKEY_API_KEY", api.apiKey());
@@ -223,8 +223,31 @@ public final class LoopbackStack implements AutoCloseable {
         private long seed = 1L;
         private Duration visibilityTimeout = Duration.ofMinutes(10);
         private long maxRetainedBytes = FakeRootkeyApi.DEFAULT_MAX_RETAINED_BYTES;
+        private String queueToken = FakeCloudflareQueues.DEFAULT_TOKEN;
+        private String rootkeyApiKey = FakeRootkeyApi.DEFAULT_API_KEY;
+        private String s3Identity = EmbeddedS3.IDENTITY;
+        private String s3Credential = EmbeddedS3.CREDENTIAL;
 
         private Builder() {
+        }
+
+        /** The Cloudflare API token the fake queue accepts. Default {@link FakeCloudflareQueues#DEFAULT_TOKEN}. */
+        public Builder queueToken(String token) {
+            this.queueToken = Objects.requireNonNull(token, "token");
+            return this;
+        }
+
+        /** The API key the fake ROOTKey API accepts. Default {@link FakeRootkeyApi#DEFAULT_API_KEY}. */
+        public Builder rootkeyApiKey(String apiKey) {
+            this.rootkeyApiKey = Objects.requireNonNull(apiKey, "apiKey");
+            return this;
+        }
+
+        /** The S3 credentials the bucket accepts. Default {@link EmbeddedS3#IDENTITY} and {@link EmbeddedS3#CREDENTIAL}. */
+        public Builder s3Credentials(String accessKeyId, String secretAccessKey) {
+            this.s3Identity = Objects.requireNonNull(accessKeyId, "accessKeyId");
+            this.s3Credential = Objects.requireNonNull(secretAccessKey, "secretAccessKey");
+            return this;
         }
 
         public Builder bucket(String bucket) {
@@ -257,12 +280,17 @@ public final class LoopbackStack implements AutoCloseable {
         }
 
         public LoopbackStack start() throws Exception {
-            EmbeddedS3 s3 = s3Directory == null ? EmbeddedS3.start() : EmbeddedS3.startOnDisk(s3Directory);
+            if (s3Directory != null && !(s3Identity.equals(EmbeddedS3.IDENTITY)
+                    && s3Credential.equals(EmbeddedS3.CREDENTIAL))) {
+                throw new IllegalStateException("s3Credentials(...) is not supported with s3OnDisk(...)");
+            }
+            EmbeddedS3 s3 = s3Directory == null ? EmbeddedS3.start(s3Identity, s3Credential)
+                    : EmbeddedS3.startOnDisk(s3Directory);
             FakeCloudflareQueues queues = null;
             FakeRootkeyApi api = null;
             try {
                 s3.createBucket(bucket);
-                queues = FakeCloudflareQueues.builder().seed(seed).build().start();
+                queues = FakeCloudflareQueues.builder().seed(seed).token(queueToken).build().start();
                 // Peeking the dead-letter queue counts attempts there too: its consumer keeps messages for
                 // Cloudflare's largest max_retries, as OPERATIONS.md recommends.
                 String dlq = queues.createQueue(bucket + "-dlq", QueueConsumerSettings.defaults()
@@ -271,7 +299,8 @@ public final class LoopbackStack implements AutoCloseable {
                         .withMaxRetries(MAX_RETRIES)
                         .withVisibilityTimeout(visibilityTimeout)
                         .withDeadLetterQueue(bucket + "-dlq"));
-                api = FakeRootkeyApi.builder().seed(seed).maxRetainedBytes(maxRetainedBytes).build().start();
+                api = FakeRootkeyApi.builder().seed(seed).apiKey(rootkeyApiKey).maxRetainedBytes(maxRetainedBytes).build()
+                        .start();
                 return new LoopbackStack(s3, queues, api, bucket, events, dlq);
             } catch (Exception | Error e) {
                 if (api != null) {

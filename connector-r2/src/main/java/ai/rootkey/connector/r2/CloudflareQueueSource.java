@@ -159,7 +159,7 @@ public final class CloudflareQueueSource implements EventSource {
         String id = text(message, "id");
         if (leaseId == null) {
             LOG.atWarn().addKeyValue("message_id", id == null ? "" : CloudflareApi.excerpt(id))
-                    .log("rootkey.queue.message_skipped reason=no_lease_id message_id={} note=\"it cannot be settled; "
+                    .log("rootkey.queue.message_skipped reason=no_lease_id message_id=\"{}\" note=\"it cannot be settled; "
                             + "the queue redelivers it when its lease ends\"", id == null ? "" : CloudflareApi.excerpt(id));
             return Optional.empty();
         }
@@ -508,9 +508,14 @@ public final class CloudflareQueueSource implements EventSource {
             return this;
         }
 
-        /** A client to use instead of building one; the source never closes it. */
+        /**
+         * A client to use instead of building one; the source never closes it. It must not follow redirects: a
+         * redirect would carry the API token to another host.
+         *
+         * @throws IllegalArgumentException when the client follows redirects
+         */
         public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
             return this;
         }
 

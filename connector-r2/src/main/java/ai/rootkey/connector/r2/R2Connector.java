@@ -4,6 +4,7 @@ import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.EventSource;
+import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.r2.internal.OwningConnector;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -94,9 +95,14 @@ public final class R2Connector {
             return this;
         }
 
-        /** Use this client for the Queues and ROOTKey APIs instead of building them; the connector does not close it. */
+        /**
+         * Use this client for the Queues and ROOTKey APIs instead of building them; the connector does not close it.
+         * It must not follow redirects: a redirect would carry the API key or token to another host.
+         *
+         * @throws IllegalArgumentException when the client follows redirects
+         */
         public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
             return this;
         }
 

@@ -11,6 +11,7 @@ import ai.rootkey.connector.r2.internal.Exchanges;
 import ai.rootkey.connector.r2.internal.HeaderValues;
 import ai.rootkey.connector.r2.internal.MultipartFraming;
 import ai.rootkey.connector.r2.internal.Progress;
+import ai.rootkey.connector.r2.internal.Redaction;
 import ai.rootkey.connector.r2.internal.RetryAfter;
 import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.r2.internal.UploadBody;
@@ -140,7 +141,8 @@ public final class RootkeyAnchorer implements Anchorer {
         MultipartFraming framing = MultipartFraming.create(random, request.fileName());
         Progress progress = new Progress();
         UploadBody body = new UploadBody(framing, request.body(), request.size(), progress);
-        HttpRequest.Builder builder = newRequest()
+        String key = revealKey();
+        HttpRequest.Builder builder = newRequest(key)
                 .header("Content-Type", framing.contentType())
                 .POST(body);
         sourceHeader(builder, BUCKET_HEADER, source.bucket());
@@ -157,8 +159,9 @@ public final class RootkeyAnchorer implements Anchorer {
             exchange.cancel(true);
             throw e;
         }
+        // A server that echoes the key in its reply (e.g. "invalid api key ...") must not get it into logs.
         Receipt receipt = new Receipt(response.statusCode(), body.contentBytesSent(), body.sha256Hex(),
-                new String(response.body(), StandardCharsets.UTF_8), retryAfter(response));
+                Redaction.redact(new String(response.body(), StandardCharsets.UTF_8), key), retryAfter(response));
         if (LOG.isDebugEnabled()) {
             LOG.atDebug().setMessage("rootkey.anchor.answered")
                     .addKeyValue("bucket", HeaderValues.encode(source.bucket()).value())
@@ -186,7 +189,7 @@ public final class RootkeyAnchorer implements Anchorer {
         HttpClient http = openClient();
         Progress progress = new Progress();
         HttpResponse<byte[]> response = Exchanges.await(
-                http.sendAsync(newRequest().GET().build(), BoundedReply.handler(MAX_REPLY_BYTES, progress)),
+                http.sendAsync(newRequest(revealKey()).GET().build(), BoundedReply.handler(MAX_REPLY_BYTES, progress)),
                 progress, idleTimeout, "answer to the probe");
         int status = response.statusCode();
         if (status == 401 || status == 403) {
@@ -227,12 +230,17 @@ public final class RootkeyAnchorer implements Anchorer {
         return http;
     }
 
-    private HttpRequest.Builder newRequest() {
+    /** The API key for one request, checked to be a legal header value. */
+    private String revealKey() {
         String key = apiKey.reveal();
         if (!HeaderValues.isLegal(key)) {
             throw new ConfigurationException("the API key contains characters that cannot be sent in an HTTP "
                     + "header (control characters, non-ASCII or surrounding spaces): check ROOTKEY_API_KEY");
         }
+        return key;
+    }
+
+    private HttpRequest.Builder newRequest(String key) {
         return HttpRequest.newBuilder(uploadUri)
                 .version(HttpClient.Version.HTTP_1_1)
                 .header(API_KEY_HEADER, key)
@@ -319,10 +327,13 @@ public final class RootkeyAnchorer implements Anchorer {
 
         /**
          * Uses {@code httpClient} instead of building one. The anchorer never closes it and sets HTTP/1.1 on each
-         * request; its connect timeout, proxy, TLS and redirect settings apply.
+         * request; its connect timeout, proxy and TLS settings apply. It must not follow redirects: a redirect would
+         * carry the API key to another host.
+         *
+         * @throws IllegalArgumentException when the client follows redirects
          */
         public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
             return this;
         }
 

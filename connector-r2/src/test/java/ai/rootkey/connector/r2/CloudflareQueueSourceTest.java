@@ -46,6 +46,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -395,6 +397,26 @@ class CloudflareQueueSourceTest {
     }
 
     @Test
+    void serverTextInLogLines_isEscapedAndQuoted_soItCannotForgeFields() throws Exception {
+        String hostile = "x\" reason=\"forged\" \\ \u202E";
+        String json = JSON.writeValueAsString(hostile);
+        server.stubFor(post(PULL).willReturn(okJson(pullReply("[{\"id\":" + json + ",\"body\":\"e30\"}]"))));
+        server.stubFor(post(ACK).willReturn(okJson("{\"success\":true,\"errors\":[],\"messages\":[],"
+                + "\"result\":{\"ackCount\":0,\"retryCount\":0,\"warnings\":{" + json + ":" + json + "}}}")));
+
+        source.receive(10);
+        source.settle(List.of(Settlement.ack(Delivery.malformed("m1", "l1", 1, "x", "test"))));
+
+        String escaped = ai.rootkey.connector.LogSafe.quoted(hostile);
+        assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .startsWith("rootkey.queue.message_skipped").contains("message_id=" + escaped));
+        assertThat(logs.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .startsWith("rootkey.queue.settle_warning ").contains(ai.rootkey.connector.LogSafe.escape(hostile)));
+        assertThat(logs.list).allSatisfy(e -> assertThat(e.getFormattedMessage())
+                .doesNotContain("reason=\"forged\"").doesNotContain("\u202E"));
+    }
+
+    @Test
     void settle_emptyList_makesNoCall() throws Exception {
         source.settle(List.of());
         assertThat(server.getAllServeEvents()).isEmpty();
@@ -690,6 +712,64 @@ class CloudflareQueueSourceTest {
         assertThatThrownBy(() -> builder().httpClient(HttpClient.newHttpClient()).connectTimeout(Duration.ofSeconds(1)).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("connectTimeout");
         assertThat(CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void redirect_neverCarriesTheTokenToTheTarget_whateverTheClient() {
+        // A redirect to another host ("localhost" is not "127.0.0.1"): the JDK client, when it follows one,
+        // re-sends every header, Authorization included.
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(303)
+                .withHeader("Location", "http://localhost:" + server.port() + "/elsewhere")));
+        server.stubFor(any(urlEqualTo("/elsewhere")).willReturn(okJson(fixture("queues-pull-empty.json"))));
+        List<HttpClient> clients = new ArrayList<>();
+        clients.add(null); // the client the source builds
+        for (HttpClient.Redirect redirect : HttpClient.Redirect.values()) {
+            clients.add(HttpClient.newBuilder().followRedirects(redirect).build());
+        }
+        for (HttpClient client : clients) {
+            CloudflareQueueSource redirected;
+            try {
+                CloudflareQueueSource.Builder b = builder();
+                if (client != null) {
+                    b.httpClient(client);
+                }
+                redirected = b.build();
+            } catch (IllegalArgumentException refused) {
+                continue; // a client that would follow the redirect is refused up front
+            }
+            try (redirected) {
+                redirected.receive(1);
+            } catch (IOException | RuntimeException answeredWithTheRedirect) {
+                // expected from a client that does not follow it: a 303 is an error answer
+            }
+        }
+        assertThat(server.findAll(anyRequestedFor(urlEqualTo("/elsewhere")))).as("requests that followed the redirect")
+                .isEmpty();
+    }
+
+    @Test
+    void errorReplyThatEchoesTheToken_isQuotedRedacted() {
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(400)
+                .withBody("{\"success\":false,\"errors\":[{\"code\":7000,\"message\":\"bad Authorization: Bearer "
+                        + TOKEN + "\"}],\"messages\":[],\"result\":null}")));
+        assertThatThrownBy(() -> source.receive(1)).isInstanceOf(DependencyException.class)
+                .hasMessageContaining("bad Authorization: Bearer [redacted]").hasMessageNotContaining(TOKEN);
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(401)
+                .withBody("token " + TOKEN + " refused")));
+        assertThatThrownBy(() -> source.receive(1)).isInstanceOf(ConfigurationException.class)
+                .hasMessageNotContaining(TOKEN);
+        server.stubFor(post(urlEqualTo(PULL)).willReturn(aResponse().withStatus(503)
+                .withBody("upstream said: " + TOKEN)));
+        assertThatThrownBy(() -> source.receive(1)).isInstanceOf(DependencyException.class)
+                .hasMessageContaining("upstream said: [redacted]").hasMessageNotContaining(TOKEN);
+    }
+
+    @Test
+    void httpClientThatFollowsRedirects_isRefused_withTheFix() {
+        HttpClient always = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.ALWAYS).build();
+        assertThatThrownBy(() -> CloudflareQueueSource.builder().httpClient(always))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("followRedirects(HttpClient.Redirect.NEVER)");
     }
 
     @Test

@@ -585,6 +585,54 @@ class RootkeyAnchorerTest {
     }
 
     @Test
+    void redirect_neverCarriesTheApiKeyToTheTarget_whateverTheClient() throws Exception {
+        // The API (or a proxy in front of it) answers with a redirect to another host: "localhost" is not
+        // "127.0.0.1". The JDK client, when it follows a redirect, re-sends every header, x-api-key included,
+        // and the target's answer would even pass for the API's.
+        api.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(303)
+                .withHeader("Location", "http://localhost:" + api.getPort() + "/elsewhere")));
+        api.stubFor(any(urlEqualTo("/elsewhere")).willReturn(aResponse().withStatus(201)));
+        List<HttpClient> clients = new ArrayList<>();
+        clients.add(null); // the client the anchorer builds
+        for (HttpClient.Redirect redirect : HttpClient.Redirect.values()) {
+            clients.add(HttpClient.newBuilder().followRedirects(redirect).build());
+        }
+        for (HttpClient client : clients) {
+            RootkeyAnchorer anchorer;
+            try {
+                anchorer = anchorer(b -> {
+                    if (client != null) {
+                        b.httpClient(client);
+                    }
+                });
+            } catch (IllegalArgumentException refused) {
+                continue; // a client that would follow the redirect is refused up front
+            }
+            try (anchorer) {
+                assertThat(anchorer.anchor(request(ref("a.pdf"), new byte[3])).status()).isEqualTo(303);
+            }
+        }
+        assertThat(api.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(urlEqualTo("/elsewhere")))).as("requests that followed the redirect").isEmpty();
+    }
+
+    @Test
+    void serverReplyThatEchoesTheKey_reachesTheReceiptRedacted() throws Exception {
+        api.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(401)
+                .withBody("{\"error\":\"invalid api key " + API_KEY + "\"}")));
+        Receipt receipt = anchor(ref("a.pdf"), new byte[1]);
+        assertThat(receipt.status()).isEqualTo(401);
+        assertThat(receipt.serverReply()).isEqualTo("{\"error\":\"invalid api key [redacted]\"}");
+    }
+
+    @Test
+    void httpClientThatFollowsRedirects_isRefused_withTheFix() {
+        HttpClient normal = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+        assertThatThrownBy(() -> RootkeyAnchorer.builder().httpClient(normal))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("followRedirects(HttpClient.Redirect.NEVER)");
+    }
+
+    @Test
     void close_withBuiltClient_refusesLaterCalls() {
         RootkeyAnchorer anchorer = anchorer(b -> { });
         anchorer.close();

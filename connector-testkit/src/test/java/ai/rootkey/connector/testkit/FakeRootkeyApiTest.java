@@ -380,7 +380,7 @@ class FakeRootkeyApiTest {
         api.failNext(1, Fault.latency(Duration.ofSeconds(5)));
         HttpRequest request = HttpRequest.newBuilder(request(body("file", "a", new byte[1]), "x-api-key", KEY,
                 "x-rootkey-source-bucket", "b", "x-rootkey-source-key", "k"), (n, v) -> true)
-                .timeout(Duration.ofMillis(300)).build();
+                .timeout(Duration.ofMillis(1500)).build(); // room to send the body on a loaded machine
         assertThatThrownBy(() -> send(request)).isInstanceOf(HttpTimeoutException.class);
         assertThat(api.awaitFiles(1, Duration.ofSeconds(5))).hasSize(1);
     }

@@ -2,6 +2,7 @@ package ai.rootkey.connector.r2.internal;
 
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.DependencyException;
+import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.r2.Secret;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
@@ -142,13 +143,15 @@ public final class CloudflareApi {
         for (int attempt = 1; ; attempt++) {
             Duration wait;
             try {
-                HttpResponse<byte[]> response = client.send(request(uri, payload), HttpResponse.BodyHandlers.ofByteArray());
-                Optional<JsonNode> result = interpret(operation, response);
+                String secret = token.reveal();
+                HttpResponse<byte[]> response = client.send(request(uri, payload, secret),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                Optional<JsonNode> result = interpret(operation, response, secret);
                 if (result.isPresent()) {
                     return result.get();
                 }
                 // retryable status: interpret() returned empty only for those
-                DependencyException failure = statusFailure(operation, response, attempt);
+                DependencyException failure = statusFailure(operation, response, attempt, secret);
                 if (attempt >= retry.maxAttempts()) {
                     throw failure;
                 }
@@ -188,10 +191,10 @@ public final class CloudflareApi {
         }
     }
 
-    private HttpRequest request(URI uri, byte[] payload) {
+    private HttpRequest request(URI uri, byte[] payload, String secret) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
-                .header("Authorization", "Bearer " + token.reveal())
+                .header("Authorization", "Bearer " + secret)
                 .header("Accept", "application/json")
                 .header("User-Agent", USER_AGENT);
         if (payload == null) {
@@ -202,47 +205,68 @@ public final class CloudflareApi {
                 .build();
     }
 
-    /** The result for a success; empty for a retryable status; throws for everything else. */
-    private Optional<JsonNode> interpret(String operation, HttpResponse<byte[]> response) {
+    /**
+     * The result for a success; empty for a retryable status; throws for everything else. Messages quote the reply
+     * with {@code secret} taken out: some servers and proxies echo the credential they refused.
+     */
+    private Optional<JsonNode> interpret(String operation, HttpResponse<byte[]> response, String secret) {
         int status = response.statusCode();
         JsonNode envelope = parse(response.body());
-        if (status == 401 || status == 403 || hasAuthError(envelope)) {
+        boolean refused = status == 401 || status == 403 || hasAuthError(envelope);
+        if (!refused && status != 404) {
+            if (isRetryable(status)) {
+                return Optional.empty();
+            }
+            if (status >= 200 && status <= 299 && isSuccess(envelope)) {
+                JsonNode result = envelope.get("result");
+                return Optional.of(result == null ? Json.MAPPER.nullNode() : result);
+            }
+        }
+        byte[] reply = shown(response.body(), secret);
+        JsonNode shown = parse(reply);
+        if (refused) {
             throw new Refused("Cloudflare Queues " + operation + " was refused (HTTP " + status
-                    + errorSuffix(envelope) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
+                    + errorSuffix(shown) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
                     + "and write), CLOUDFLARE_ACCOUNT_ID and " + idVariable, status);
         }
         if (status == 404) {
-            throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and " + idVariable + " (HTTP 404"
-                    + errorSuffix(envelope) + " for " + what + ")");
-        }
-        if (isRetryable(status)) {
-            return Optional.empty();
+            throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and " + idVariable
+                    + " (HTTP 404" + errorSuffix(shown) + " for " + what + ")");
         }
         if (status < 200 || status > 299) {
             throw new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
-                    + errorSuffix(envelope) + bodySuffix(envelope, response.body()), status, firstCode(envelope),
-                    null, null);
+                    + errorSuffix(shown) + bodySuffix(shown, reply), status, firstCode(envelope), null, null);
         }
         if (envelope == null || !envelope.isObject()) {
             throw new DependencyException("Cloudflare Queues " + operation + " answered HTTP " + status
-                    + " with a reply that is not a JSON envelope: " + excerpt(response.body()), status);
+                    + " with a reply that is not a JSON envelope: " + excerpt(reply), status);
         }
-        JsonNode success = envelope.get("success");
-        if (success == null || !success.isBoolean() || !success.booleanValue()) {
-            throw new DependencyException("Cloudflare Queues " + operation + " answered success=false"
-                    + errorSuffix(envelope), status, firstCode(envelope), null, null);
-        }
-        JsonNode result = envelope.get("result");
-        return Optional.of(result == null ? Json.MAPPER.nullNode() : result);
+        throw new DependencyException("Cloudflare Queues " + operation + " answered success=false"
+                + errorSuffix(shown), status, firstCode(envelope), null, null);
     }
 
-    private DependencyException statusFailure(String operation, HttpResponse<byte[]> response, int attempt) {
+    private static boolean isSuccess(JsonNode envelope) {
+        JsonNode success = envelope == null || !envelope.isObject() ? null : envelope.get("success");
+        return success != null && success.isBoolean() && success.booleanValue();
+    }
+
+    private DependencyException statusFailure(String operation, HttpResponse<byte[]> response, int attempt,
+                                              String secret) {
         int status = response.statusCode();
-        JsonNode envelope = parse(response.body());
+        byte[] reply = shown(response.body(), secret);
+        JsonNode shown = parse(reply);
         Duration retryAfter = retryAfter(response).orElse(null);
         return new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
-                + errorSuffix(envelope) + bodySuffix(envelope, response.body()) + " after " + attempt + " attempt(s)",
-                status, firstCode(envelope), retryAfter, null);
+                + errorSuffix(shown) + bodySuffix(shown, reply) + " after " + attempt + " attempt(s)",
+                status, firstCode(parse(response.body())), retryAfter, null);
+    }
+
+    /** The reply as it may be quoted: the secret taken out (before any excerpt could cut it in two). */
+    private static byte[] shown(byte[] body, String secret) {
+        if (body == null || body.length == 0) {
+            return body;
+        }
+        return Redaction.redact(new String(body, StandardCharsets.UTF_8), secret).getBytes(StandardCharsets.UTF_8);
     }
 
     private static boolean isRetryable(int status) {
@@ -338,26 +362,11 @@ public final class CloudflareApi {
     }
 
     /**
-     * Server text made safe for a log line or an exception message: control characters escaped, cut at 200
-     * characters.
+     * Server text made safe for a log line or an exception message: {@link LogSafe#escape(String, int)} (control,
+     * format and separator characters, quotes and backslashes escaped), cut at 200 characters.
      */
     public static String excerpt(String text) {
-        StringBuilder out = new StringBuilder();
-        int limit = Math.min(text.length(), EXCERPT_CHARS);
-        for (int i = 0; i < limit; i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f || Character.getType(c) == Character.FORMAT
-                    || Character.getType(c) == Character.LINE_SEPARATOR
-                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        if (limit < text.length()) {
-            out.append("...");
-        }
-        return out.toString();
+        return LogSafe.escape(text, EXCERPT_CHARS);
     }
 
     /** For messages: never the token. */

@@ -4,6 +4,7 @@ import ai.rootkey.connector.ConfigurationException;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -68,6 +69,26 @@ public final class Endpoints {
             end--;
         }
         return end == text.length() ? uri : URI.create(text.substring(0, end));
+    }
+
+    /**
+     * Checks a user-supplied {@link HttpClient}: it must never follow redirects. When the JDK client follows one it
+     * sends every header of the request again, to whatever host the {@code Location} names (with
+     * {@link HttpClient.Redirect#ALWAYS} even over plain http), so a redirect would hand the API key or token to a
+     * third party, and that party's answer would pass for the API's. The clients the SDK builds never follow
+     * redirects.
+     *
+     * @param what the setting, for the message (e.g. {@code httpClient})
+     * @throws IllegalArgumentException naming the fix, when the client follows redirects
+     */
+    public static HttpClient requireNoRedirects(HttpClient client, String what) {
+        Objects.requireNonNull(client, what);
+        if (client.followRedirects() != HttpClient.Redirect.NEVER) {
+            throw new IllegalArgumentException(what + " follows redirects (" + client.followRedirects() + "): a "
+                    + "redirect would carry the credentials in its headers to another host; build it with "
+                    + "followRedirects(HttpClient.Redirect.NEVER)");
+        }
+        return client;
     }
 
     /** True when the URI's host is loopback; see {@link #isLoopback(String)}. */
