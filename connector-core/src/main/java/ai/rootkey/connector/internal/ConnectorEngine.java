@@ -39,9 +39,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * settler thread that sends acks and retries to the source in batches.
  *
  * <p>Invariants: at most {@code concurrency} deliveries are processed at once; at most
- * {@code concurrency + batchSize} deliveries are leased and not yet settled with the source; every delivery is
- * decided exactly once (anchored, skipped, retried, exhausted, terminal or released) and every decision is sent
- * to the source, at the latest when the connector closes.
+ * {@code concurrency + batchSize} deliveries are received and not yet decided (the engine never leases more than it
+ * can start); decided deliveries wait for a batched settlement, at most {@code settleBatchSize} of them or
+ * {@code settleInterval} long while the source answers; every delivery is decided exactly once (anchored, skipped,
+ * retried, exhausted, terminal or released) and every decision is sent to the source, at the latest when the
+ * connector closes.
  */
 public final class ConnectorEngine implements Connector {
 
@@ -49,16 +51,22 @@ public final class ConnectorEngine implements Connector {
 
     private final ConnectorSettings settings;
     private final ReentrantLock lock = new ReentrantLock();
+    /** State changes (start, close, pause, resume) and flushes; close() waits on it. */
     private final Condition changed = lock.newCondition();
+    /** Wakes the poller: capacity freed, or a state change. */
+    private final Condition pollerWake = lock.newCondition();
+    /** Wakes the settler: a batch of settlements is due, or a state change. */
+    private final Condition settlerWake = lock.newCondition();
 
     // guarded by lock
     private State state = State.NEW;
-    private int leased;
+    private int undecided;
+    private int inSettle;
     private final ArrayDeque<Pending> pendingSettlements = new ArrayDeque<>();
     private Pause pause;
     private boolean probation;
     private boolean flushNow;
-    private boolean pollerStarved;
+    private boolean pollerWaiting;
     private boolean queueDrained;
     private boolean settlerStop;
 
@@ -120,7 +128,7 @@ public final class ConnectorEngine implements Connector {
                 return;
             }
             state = State.CLOSING;
-            changed.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
@@ -157,7 +165,7 @@ public final class ConnectorEngine implements Connector {
         lock.lock();
         try {
             flushNow = true;
-            changed.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
@@ -165,7 +173,7 @@ public final class ConnectorEngine implements Connector {
                 settings.drainTimeout().toNanos() / 2);
         lock.lock();
         try {
-            while (!pendingSettlements.isEmpty() && System.nanoTime() < flushDeadline) {
+            while ((!pendingSettlements.isEmpty() || inSettle > 0) && System.nanoTime() < flushDeadline) {
                 changed.awaitNanos(Math.max(1, flushDeadline - System.nanoTime()));
             }
             if (!pendingSettlements.isEmpty()) {
@@ -174,11 +182,11 @@ public final class ConnectorEngine implements Connector {
                         "note", "the source kept failing; these leases expire and the queue redelivers the messages");
             }
             settlerStop = true;
-            changed.signalAll();
+            wakeAll();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             settlerStop = true;
-            changed.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
@@ -186,7 +194,7 @@ public final class ConnectorEngine implements Connector {
         lock.lock();
         try {
             state = State.CLOSED;
-            changed.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
@@ -225,16 +233,14 @@ public final class ConnectorEngine implements Connector {
                     if (paused != null) {
                         break;
                     }
-                    int capacity = leaseLimit() - leased;
+                    int capacity = capacity();
                     if (capacity >= receiveThreshold()) {
                         ask = Math.min(settings.batchSize(), capacity);
-                        pollerStarved = false;
+                        pollerWaiting = false;
                         break;
                     }
-                    // Tell the settler that flushing now would let the poller receive again.
-                    pollerStarved = true;
-                    changed.signalAll();
-                    changed.awaitUninterruptibly();
+                    pollerWaiting = true;
+                    pollerWake.awaitUninterruptibly();
                 }
             } finally {
                 lock.unlock();
@@ -283,11 +289,28 @@ public final class ConnectorEngine implements Connector {
         try {
             if (!pendingSettlements.isEmpty()) {
                 queueDrained = true;
-                changed.signalAll();
+                settlerWake.signal();
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Signals every waiter: a state change. Lock held. */
+    private void wakeAll() {
+        changed.signalAll();
+        pollerWake.signalAll();
+        settlerWake.signalAll();
+    }
+
+    /**
+     * How many more deliveries the poller may receive now (lock held): room below the lease limit for deliveries not
+     * yet decided, and a cap on decisions waiting for their settlement, which only grows while the source fails.
+     */
+    private int capacity() {
+        int room = leaseLimit() - undecided;
+        int settleRoom = settings.leaseLimit() + settings.settleBatchSize() - pendingSettlements.size() - inSettle;
+        return Math.min(room, settleRoom);
     }
 
     /** Deliveries the engine may hold now (guarded by lock). */
@@ -300,15 +323,10 @@ public final class ConnectorEngine implements Connector {
         return probation ? 1 : Math.max(1, (settings.batchSize() + 1) / 2);
     }
 
-    /** True when sending the pending settlements would free enough slots for the waiting poller (lock held). */
-    private boolean flushUnblocksPoller() {
-        return pollerStarved && leaseLimit() - leased + pendingSettlements.size() >= receiveThreshold();
-    }
-
     private void dispatch(List<Delivery> deliveries) {
         lock.lock();
         try {
-            leased += deliveries.size();
+            undecided += deliveries.size();
         } finally {
             lock.unlock();
         }
@@ -381,7 +399,7 @@ public final class ConnectorEngine implements Connector {
             if (first || !pause.reason.equals(reason)) {
                 pause = new Pause(reason, stage, bucket);
                 probation = false;
-                changed.signalAll();
+                wakeAll();
             }
         } finally {
             lock.unlock();
@@ -402,7 +420,7 @@ public final class ConnectorEngine implements Connector {
             }
             pause = null;
             probation = true;
-            changed.signalAll();
+            wakeAll();
         } finally {
             lock.unlock();
         }
@@ -630,11 +648,18 @@ public final class ConnectorEngine implements Connector {
         open.remove(job);
         lock.lock();
         try {
+            undecided--;
             pendingSettlements.addLast(new Pending(settlement, System.nanoTime()));
+            int pending = pendingSettlements.size();
+            if (pending == 1 || pending >= settings.settleBatchSize()) {
+                settlerWake.signal(); // starts the interval timer, or a full batch is due
+            }
             if (probation && outcome.kind() != Outcome.Kind.RELEASED) {
                 probation = false;
             }
-            changed.signalAll();
+            if (pollerWaiting && capacity() >= receiveThreshold()) {
+                pollerWake.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -708,12 +733,12 @@ public final class ConnectorEngine implements Connector {
                     if (!pendingSettlements.isEmpty()) {
                         long age = System.nanoTime() - pendingSettlements.peekFirst().queuedNanos;
                         if (flushNow || queueDrained || pendingSettlements.size() >= settings.settleBatchSize()
-                                || age >= intervalNanos || flushUnblocksPoller()) {
+                                || age >= intervalNanos) {
                             break;
                         }
-                        changed.awaitNanos(intervalNanos - age);
+                        settlerWake.awaitNanos(intervalNanos - age);
                     } else {
-                        changed.await();
+                        settlerWake.await();
                     }
                 }
                 queueDrained = false;
@@ -722,6 +747,7 @@ public final class ConnectorEngine implements Connector {
                 for (int i = 0; i < n; i++) {
                     chunk.add(pendingSettlements.pollFirst());
                 }
+                inSettle += n;
             } catch (InterruptedException e) {
                 return;
             } finally {
@@ -737,8 +763,11 @@ public final class ConnectorEngine implements Connector {
                 backoff = settings.idleBackoffMin();
                 lock.lock();
                 try {
-                    leased -= chunk.size();
-                    changed.signalAll();
+                    inSettle -= chunk.size();
+                    changed.signalAll(); // close() waits for the last flush
+                    if (pollerWaiting && capacity() >= receiveThreshold()) {
+                        pollerWake.signal();
+                    }
                 } finally {
                     lock.unlock();
                 }
@@ -754,12 +783,13 @@ public final class ConnectorEngine implements Connector {
                         "retry_in_ms", backoff.toMillis());
                 lock.lock();
                 try {
+                    inSettle -= chunk.size();
                     for (int i = chunk.size() - 1; i >= 0; i--) {
                         pendingSettlements.addFirst(chunk.get(i));
                     }
                     long wait = backoff.toNanos();
                     while (wait > 0 && !settlerStop) {
-                        wait = changed.awaitNanos(wait);
+                        wait = settlerWake.awaitNanos(wait);
                     }
                 } catch (InterruptedException e) {
                     return;

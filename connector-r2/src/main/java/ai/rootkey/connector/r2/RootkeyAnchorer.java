@@ -140,7 +140,7 @@ public final class RootkeyAnchorer implements Anchorer {
         SourceRef source = request.source();
         MultipartFraming framing = MultipartFraming.create(random, request.fileName());
         Progress progress = new Progress();
-        UploadBody body = new UploadBody(framing, request.body(), request.size(), progress);
+        UploadBody body = UploadBody.of(framing, request.body(), request.size(), progress);
         String key = revealKey();
         HttpRequest.Builder builder = newRequest(key)
                 .header("Content-Type", framing.contentType())

@@ -2,6 +2,8 @@ package ai.rootkey.connector.engine;
 
 import ai.rootkey.connector.Batch;
 import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.ConnectorListener;
+import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.Settlement;
 import ai.rootkey.connector.testkit.Await;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,16 +39,26 @@ class BackPressureTest {
     }
 
     @Test
-    void leasedDeliveries_neverExceedConcurrencyPlusOneBatch() {
+    void undecidedDeliveries_neverExceedConcurrencyPlusOneBatch_andSettlementsWaitBoundedly() {
         for (int i = 0; i < 300; i++) {
             kit.bucket().put("f/" + i, "content " + i);
         }
         kit.anchorer().latency(Duration.ofMillis(2));
-        CountingSource source = new CountingSource(kit.queue());
-        Connector connector = kit.start(b -> b.source(source).concurrency(3).batchSize(5));
+        AtomicLong decided = new AtomicLong();
+        CountingSource source = new CountingSource(kit.queue(), decided::get);
+        Connector connector = kit.start(b -> b.source(source).concurrency(3).batchSize(5).settleEvery(4,
+                Duration.ofSeconds(30)).listener(new ConnectorListener() {
+                    @Override
+                    public void onOutcome(Outcome outcome) {
+                        decided.incrementAndGet();
+                    }
+                }));
         kit.runUntilIdle(connector);
         assertThat(kit.anchorer().anchoredKeys()).hasSize(300);
-        assertThat(source.maxHeld()).isLessThanOrEqualTo(3 + 5);
+        // received and not yet decided: what the engine holds without having started it
+        assertThat(source.maxUndecided()).isLessThanOrEqualTo(3 + 5);
+        // leased in all: plus decisions waiting for a batched ack (at most one settle batch beyond)
+        assertThat(source.maxHeld()).isLessThanOrEqualTo(3 + 5 + 4);
         assertThat(source.largestAsk()).isLessThanOrEqualTo(5);
     }
 

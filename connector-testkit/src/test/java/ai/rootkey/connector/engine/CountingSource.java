@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /** Wraps a source and measures what the engine does with it: leases held, receive and settle calls. */
 final class CountingSource implements EventSource {
@@ -18,9 +19,18 @@ final class CountingSource implements EventSource {
     private final AtomicLong settles = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
     private final AtomicInteger largestAsk = new AtomicInteger();
+    private final AtomicLong receivedTotal = new AtomicLong();
+    private final AtomicLong maxUndecided = new AtomicLong();
+    private final LongSupplier decided;
 
     CountingSource(EventSource delegate) {
+        this(delegate, () -> 0L);
+    }
+
+    /** {@code decided} tells how many deliveries the engine has decided, for {@link #maxUndecided()}. */
+    CountingSource(EventSource delegate, LongSupplier decided) {
         this.delegate = delegate;
+        this.decided = decided;
     }
 
     @Override
@@ -30,6 +40,8 @@ final class CountingSource implements EventSource {
         Batch batch = delegate.receive(maxMessages);
         int now = held.addAndGet(batch.size());
         maxHeld.accumulateAndGet(now, Math::max);
+        long undecided = receivedTotal.addAndGet(batch.size()) - decided.getAsLong();
+        maxUndecided.accumulateAndGet(undecided, Math::max);
         return batch;
     }
 
@@ -48,6 +60,11 @@ final class CountingSource implements EventSource {
 
     int maxHeld() {
         return maxHeld.get();
+    }
+
+    /** The most deliveries received and not yet decided, seen right after a receive. */
+    long maxUndecided() {
+        return maxUndecided.get();
     }
 
     int held() {

@@ -40,6 +40,9 @@ public final class UploadBody implements HttpRequest.BodyPublisher {
     /** Written by the sending thread only. */
     private long contentBytesSent;
 
+    /** For content of at most one chunk: the whole body, read up front, handed to the client in one piece. */
+    private final HttpRequest.BodyPublisher whole;
+
     private final Object lock = new Object();
     /** The fields below are guarded by {@code lock}. */
     private Flow.Subscriber<? super ByteBuffer> subscriber;
@@ -56,6 +59,11 @@ public final class UploadBody implements HttpRequest.BodyPublisher {
      * @param progress touched each time the client takes a chunk
      */
     public UploadBody(MultipartFraming framing, InputStream content, long size, Progress progress) {
+        this(framing, content, size, progress, null);
+    }
+
+    private UploadBody(MultipartFraming framing, InputStream content, long size, Progress progress,
+                       HttpRequest.BodyPublisher whole) {
         Objects.requireNonNull(framing, "framing");
         this.content = Objects.requireNonNull(content, "content");
         this.progress = Objects.requireNonNull(progress, "progress");
@@ -64,6 +72,38 @@ public final class UploadBody implements HttpRequest.BodyPublisher {
         this.preamble = framing.preamble();
         this.epilogue = framing.epilogue();
         this.digest = sha256();
+        this.whole = whole;
+    }
+
+    /**
+     * The body for {@code content}: content of at most {@link #CHUNK_BYTES} is read now, into one buffer no larger
+     * than the streaming path's chunk, and handed to the client in one piece (no hand-off between threads per
+     * piece, which dominates the cost of small files); larger content is streamed by {@link #send}.
+     *
+     * @throws IOException when small content cannot be read or yields fewer or more than {@code size} bytes
+     */
+    public static UploadBody of(MultipartFraming framing, InputStream content, long size, Progress progress)
+            throws IOException {
+        if (size > CHUNK_BYTES) {
+            return new UploadBody(framing, content, size, progress);
+        }
+        byte[] preamble = framing.preamble();
+        byte[] epilogue = framing.epilogue();
+        byte[] body = new byte[preamble.length + (int) size + epilogue.length];
+        System.arraycopy(preamble, 0, body, 0, preamble.length);
+        int read = content.readNBytes(body, preamble.length, (int) size);
+        if (read < size) {
+            throw new IOException("the object stream ended after " + read + " of its " + size + " bytes");
+        }
+        if (content.read() >= 0) {
+            throw new IOException("the object stream yields more than its " + size + " bytes");
+        }
+        System.arraycopy(epilogue, 0, body, preamble.length + (int) size, epilogue.length);
+        UploadBody upload = new UploadBody(framing, content, size, progress,
+                HttpRequest.BodyPublishers.ofByteArray(body));
+        upload.digest.update(body, preamble.length, (int) size);
+        upload.contentBytesSent = size;
+        return upload;
     }
 
     @Override
@@ -74,6 +114,10 @@ public final class UploadBody implements HttpRequest.BodyPublisher {
     @Override
     public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
         Objects.requireNonNull(s, "subscriber");
+        if (whole != null) {
+            whole.subscribe(s);
+            return;
+        }
         boolean first;
         synchronized (lock) {
             first = subscriber == null;
@@ -140,6 +184,10 @@ public final class UploadBody implements HttpRequest.BodyPublisher {
      */
     public void send(CompletableFuture<?> exchange, Duration idleTimeout) throws IOException {
         Objects.requireNonNull(exchange, "exchange");
+        if (whole != null) {
+            progress.touch(); // the client sends it by itself; the idle timeout runs from here
+            return;
+        }
         long idleNanos = idleTimeout.toNanos();
         exchange.whenComplete((r, t) -> wake());
         try {
