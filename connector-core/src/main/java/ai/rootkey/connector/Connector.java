@@ -159,7 +159,11 @@ public interface Connector extends AutoCloseable {
             return this;
         }
 
-        /** Messages asked for per receive, 1 to 100 (and at most the source's limit). Default {@value Connector#DEFAULT_BATCH_SIZE}. */
+        /**
+         * Messages asked for per receive, 1 to 100 (and at most the source's limit). The connector holds at most
+         * {@code concurrency + batchSize} deliveries it has not decided yet: it never leases more than it can start.
+         * Default {@value Connector#DEFAULT_BATCH_SIZE}.
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = requireRange(batchSize, 1, 100, "batchSize");
             return this;
@@ -204,8 +208,8 @@ public interface Connector extends AutoCloseable {
         }
 
         /**
-         * Settlements are sent in batches: when {@code batchSize} are pending or the oldest has waited
-         * {@code maxDelay}, and always on close. Default 50 and 200 ms.
+         * Settlements are sent in batches: when {@code batchSize} are pending, when the oldest has waited
+         * {@code maxDelay}, when a receive finds the queue empty, and always on close. Default 50 and 200 ms.
          */
         public Builder settleEvery(int batchSize, Duration maxDelay) {
             this.settleBatchSize = requireRange(batchSize, 1, 1000, "settle batchSize");
