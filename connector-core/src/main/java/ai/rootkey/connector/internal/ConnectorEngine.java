@@ -305,12 +305,12 @@ public final class ConnectorEngine implements Connector {
 
     /**
      * How many more deliveries the poller may receive now (lock held): room below the lease limit for deliveries not
-     * yet decided, and a cap on decisions waiting for their settlement, which only grows while the source fails.
+     * yet decided, and, for all leases held (decided ones waiting for their ack included), room below the lease limit
+     * plus one settle batch, which only binds while the source refuses settlements.
      */
     private int capacity() {
-        int room = leaseLimit() - undecided;
-        int settleRoom = settings.leaseLimit() + settings.settleBatchSize() - pendingSettlements.size() - inSettle;
-        return Math.min(room, settleRoom);
+        int held = undecided + pendingSettlements.size() + inSettle;
+        return Math.min(leaseLimit() - undecided, settings.leaseLimit() + settings.settleBatchSize() - held);
     }
 
     /** Deliveries the engine may hold now (guarded by lock). */

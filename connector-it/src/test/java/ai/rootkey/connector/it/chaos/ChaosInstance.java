@@ -63,12 +63,15 @@ public final class ChaosInstance {
     private final String name;
     private final int concurrency;
     private final int batchSize;
+    private final int settleBatchSize;
     private final ChaosLedger ledger;
     private final QueueFaults faults;
     private final Random random;
     private final Gate gate = new Gate();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final AtomicInteger maxHeld = new AtomicInteger();
+    private final Set<String> undecided = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger maxUndecided = new AtomicInteger();
     private final AtomicInteger processing = new AtomicInteger();
     private final AtomicInteger maxProcessing = new AtomicInteger();
     private final AtomicInteger uploading = new AtomicInteger();
@@ -80,11 +83,13 @@ public final class ChaosInstance {
     private volatile int heldAfterClose = -1;
     private final Connector connector;
 
-    private ChaosInstance(String name, int concurrency, int batchSize, ChaosLedger ledger, QueueFaults faults,
-                          Connector.Builder builder, EventSource source, ObjectReader reader, Anchorer anchorer) {
+    private ChaosInstance(String name, int concurrency, int batchSize, int settleBatchSize, ChaosLedger ledger,
+                          QueueFaults faults, Connector.Builder builder, EventSource source, ObjectReader reader,
+                          Anchorer anchorer) {
         this.name = name;
         this.concurrency = concurrency;
         this.batchSize = batchSize;
+        this.settleBatchSize = settleBatchSize;
         this.ledger = ledger;
         this.faults = faults;
         this.random = new Random(faults.seed() ^ name.hashCode());
@@ -98,6 +103,7 @@ public final class ChaosInstance {
                 .listener(new ConnectorListener() {
                     @Override
                     public void onOutcome(Outcome outcome) {
+                        undecided.remove(outcome.delivery().leaseId());
                         ledger.decided(ChaosInstance.this.name, outcome, state == State.CRASHED);
                     }
                 })
@@ -106,13 +112,14 @@ public final class ChaosInstance {
 
     /**
      * Builds the instance's connector from {@code builder} (whose source, reader, anchorer, name, concurrency and
-     * batch size are replaced) around the wrapped parts, and starts it.
+     * batch size are replaced) around the wrapped parts, and starts it. {@code settleBatchSize} is the batch size
+     * the builder's {@code settleEvery} was given: decided deliveries may wait for up to that many acks.
      */
-    public static ChaosInstance start(String name, int concurrency, int batchSize, ChaosLedger ledger,
-                                      QueueFaults faults, Connector.Builder builder, EventSource source,
-                                      ObjectReader reader, Anchorer anchorer) {
-        ChaosInstance instance = new ChaosInstance(name, concurrency, batchSize, ledger, faults, builder, source,
-                reader, anchorer);
+    public static ChaosInstance start(String name, int concurrency, int batchSize, int settleBatchSize,
+                                      ChaosLedger ledger, QueueFaults faults, Connector.Builder builder,
+                                      EventSource source, ObjectReader reader, Anchorer anchorer) {
+        ChaosInstance instance = new ChaosInstance(name, concurrency, batchSize, settleBatchSize, ledger, faults,
+                builder, source, reader, anchorer);
         instance.connector.start();
         return instance;
     }
@@ -175,6 +182,16 @@ public final class ChaosInstance {
 
     public int maxHeld() {
         return maxHeld.get();
+    }
+
+    /** The most deliveries received and not yet decided at once: what the engine held without having started it. */
+    public int maxUndecided() {
+        return maxUndecided.get();
+    }
+
+    /** The settle batch size the instance was built with. */
+    public int settleBatchSize() {
+        return settleBatchSize;
     }
 
     /** The most objects open at once (an open call under way or a body not yet closed). */
@@ -309,8 +326,12 @@ public final class ChaosInstance {
                     throw new IOException("pull applied, reply lost (injected): " + batch.size() + " leases dangle");
                 }
                 ledger.received(name, batch.deliveries());
-                batch.deliveries().forEach(d -> held.add(d.leaseId()));
+                batch.deliveries().forEach(d -> {
+                    held.add(d.leaseId());
+                    undecided.add(d.leaseId());
+                });
                 updateMax(maxHeld, held.size());
+                updateMax(maxUndecided, undecided.size());
                 return batch;
             } finally {
                 gate.exit();

@@ -38,8 +38,8 @@ public final class ChaosInvariants {
         DLQ_EXHAUSTED("everything in the dead-letter queue is a transient failure that used all its attempts"),
         DUPLICATES("duplicates at the API come only from redelivery (at most one upload per delivery) and all carry "
                 + "one (bucket, key, ETag) and one content"),
-        CONCURRENCY("no instance had more objects open than its concurrency, nor more leases than concurrency + "
-                + "batch size"),
+        CONCURRENCY("no instance had more objects open than its concurrency, more undecided deliveries than "
+                + "concurrency + batch size, nor more leases than that plus one settle batch"),
         DRAINED("nothing is in flight after close, and every message ended exactly once: acked or dead-lettered");
 
         private final String promise;
@@ -424,9 +424,14 @@ public final class ChaosInvariants {
                     violation(Invariant.CONCURRENCY, i.name() + " ran " + i.maxUploading()
                             + " uploads at once with concurrency " + i.concurrency());
                 }
-                if (i.maxHeld() > i.concurrency() + i.batchSize()) {
+                if (i.maxUndecided() > i.concurrency() + i.batchSize()) {
+                    violation(Invariant.CONCURRENCY, i.name() + " held " + i.maxUndecided() + " undecided deliveries "
+                            + "at once, more than concurrency + batch size = " + (i.concurrency() + i.batchSize()));
+                }
+                int leaseBound = i.concurrency() + i.batchSize() + i.settleBatchSize();
+                if (i.maxHeld() > leaseBound) {
                     violation(Invariant.CONCURRENCY, i.name() + " held " + i.maxHeld() + " leases at once, more than "
-                            + "concurrency + batch size = " + (i.concurrency() + i.batchSize()));
+                            + "concurrency + batch size + settle batch = " + leaseBound);
                 }
             }
         }

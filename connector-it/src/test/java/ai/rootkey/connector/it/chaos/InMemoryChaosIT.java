@@ -148,7 +148,7 @@ class InMemoryChaosIT {
                 .settleEvery(10, Duration.ofMillis(5))
                 .probeInterval(Duration.ofMillis(10))
                 .drainTimeout(Duration.ofSeconds(5));
-        ChaosInstance instance = ChaosInstance.start("mem-" + (char) ('A' + n - 1), concurrency, batchSize, ledger,
+        ChaosInstance instance = ChaosInstance.start("mem-" + (char) ('A' + n - 1), concurrency, batchSize, 10, ledger,
                 new ChaosInstance.QueueFaults(SEED * 31 + n, 0.02, 0.01, 0.02, 0.02), builder, kit.queue(),
                 kit.bucket(), kit.anchorer());
         instances.add(instance);

@@ -161,7 +161,7 @@ class LoopbackChaosIT {
                 .settleEvery(20, Duration.ofMillis(20))
                 .probeInterval(Duration.ofMillis(50))
                 .drainTimeout(Duration.ofSeconds(10));
-        ChaosInstance instance = ChaosInstance.start(name, concurrency, 10, ledger, ChaosInstance.QueueFaults.none(),
+        ChaosInstance instance = ChaosInstance.start(name, concurrency, 10, 20, ledger, ChaosInstance.QueueFaults.none(),
                 builder, source, reader, anchorer);
         instances.add(instance);
         return instance;
