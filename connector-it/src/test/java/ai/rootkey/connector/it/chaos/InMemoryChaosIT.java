@@ -196,11 +196,11 @@ class InMemoryChaosIT {
     private enum Op { PUT, PUT_BIG, OVERWRITE, OVERWRITE_BEFORE_READ, DELETE_BEFORE_READ, DELETE, EXPIRE, COPY,
         MULTIPART, GARBAGE, FOREIGN, DUPLICATE, FILTERED }
 
-    private static final Op[] MIX = weighted(Map.ofEntries(
+    private static final Op[] MIX = ChaosPlan.weighted(Op.class, Map.ofEntries(
             Map.entry(Op.PUT, 45), Map.entry(Op.PUT_BIG, 3), Map.entry(Op.OVERWRITE, 7),
             Map.entry(Op.OVERWRITE_BEFORE_READ, 5), Map.entry(Op.DELETE_BEFORE_READ, 4), Map.entry(Op.DELETE, 3),
             Map.entry(Op.EXPIRE, 1), Map.entry(Op.COPY, 4), Map.entry(Op.MULTIPART, 4), Map.entry(Op.GARBAGE, 3),
-            Map.entry(Op.FOREIGN, 2), Map.entry(Op.DUPLICATE, 6), Map.entry(Op.FILTERED, 5)));
+            Map.entry(Op.FOREIGN, 2), Map.entry(Op.DUPLICATE, 6), Map.entry(Op.FILTERED, 5))).toArray(new Op[0]);
 
     private final List<String> keys = new ArrayList<>();
     private final List<ObjectEvent> announced = new ArrayList<>();
@@ -348,16 +348,6 @@ class InMemoryChaosIT {
     private Exception fault(String kind, Exception e) {
         ledger.fault(kind);
         return e;
-    }
-
-    private static Op[] weighted(Map<Op, Integer> weights) {
-        List<Op> out = new ArrayList<>();
-        for (Op op : Op.values()) {
-            for (int i = 0; i < weights.getOrDefault(op, 0); i++) {
-                out.add(op);
-            }
-        }
-        return out.toArray(new Op[0]);
     }
 
     // ------------------------------------------------------------------ the end state

@@ -194,11 +194,11 @@ class LoopbackChaosIT {
     private enum Op { PUT, PUT_BIG, OVERWRITE, OVERWRITE_BEFORE_READ, DELETE_BEFORE_READ, DELETE, COPY, GARBAGE,
         FOREIGN, DUPLICATE, FILTERED }
 
-    private static final Op[] MIX = weighted(Map.ofEntries(
+    private static final Op[] MIX = ChaosPlan.weighted(Op.class, Map.ofEntries(
             Map.entry(Op.PUT, 52), Map.entry(Op.PUT_BIG, 4), Map.entry(Op.OVERWRITE, 6),
             Map.entry(Op.OVERWRITE_BEFORE_READ, 5), Map.entry(Op.DELETE_BEFORE_READ, 4), Map.entry(Op.DELETE, 3),
             Map.entry(Op.COPY, 3), Map.entry(Op.GARBAGE, 4), Map.entry(Op.FOREIGN, 2), Map.entry(Op.DUPLICATE, 6),
-            Map.entry(Op.FILTERED, 5)));
+            Map.entry(Op.FILTERED, 5))).toArray(new Op[0]);
 
     private final List<String> nasty = NastyKeys.servedByS3Proxy();
     private int nastyNext;
@@ -316,16 +316,6 @@ class LoopbackChaosIT {
         byte[] bytes = new byte[size];
         random.nextBytes(bytes);
         return bytes;
-    }
-
-    private static Op[] weighted(Map<Op, Integer> weights) {
-        List<Op> out = new ArrayList<>();
-        for (Op op : Op.values()) {
-            for (int i = 0; i < weights.getOrDefault(op, 0); i++) {
-                out.add(op);
-            }
-        }
-        return out.toArray(new Op[0]);
     }
 
     // ------------------------------------------------------------------ the end state
