@@ -52,6 +52,17 @@ public interface Connector extends AutoCloseable {
     Duration DEFAULT_SETTLE_INTERVAL = Duration.ofMillis(200);
     /** How often a paused connector probes whether its configuration works again. */
     Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(15);
+    /**
+     * The longest probe interval: when a probe passes but the trial delivery after it is refused again, the
+     * interval doubles up to this.
+     */
+    Duration MAX_PROBE_INTERVAL = Duration.ofMinutes(15);
+    /**
+     * The smallest default lease safety margin; the default is the larger of this and a tenth of the lease's length.
+     */
+    Duration DEFAULT_LEASE_SAFETY_MARGIN_MIN = Duration.ofSeconds(10);
+    /** The longest {@code Retry-After} from the queue that the poller and the settler wait for. */
+    Duration MAX_QUEUE_RETRY_AFTER = Duration.ofMinutes(15);
 
     /**
      * Starts receiving on the connector's own threads and returns this connector.
@@ -97,6 +108,7 @@ public interface Connector extends AutoCloseable {
         private int settleBatchSize = DEFAULT_SETTLE_BATCH_SIZE;
         private Duration settleInterval = DEFAULT_SETTLE_INTERVAL;
         private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
+        private Duration leaseSafetyMargin;
         private Clock clock = Clock.systemUTC();
         private RandomGenerator random;
         private String name = "rootkey-connector";
@@ -217,9 +229,28 @@ public interface Connector extends AutoCloseable {
             return this;
         }
 
-        /** How often a paused connector probes its configuration. Default 15 s. */
+        /**
+         * How often a paused connector probes its configuration. Default 15 s. When a probe passes but the next
+         * delivery is refused again, the interval doubles, up to {@link Connector#MAX_PROBE_INTERVAL} (or this
+         * interval, if longer).
+         */
         public Builder probeInterval(Duration probeInterval) {
             this.probeInterval = requirePositive(probeInterval, "probeInterval");
+            return this;
+        }
+
+        /**
+         * How much of a delivery's lease must be left for the connector to start reading or uploading it (DESIGN
+         * section 4 rule 11); with less left, it hands the delivery back. Applies to sources that report lease
+         * deadlines. Default: the larger of {@link Connector#DEFAULT_LEASE_SAFETY_MARGIN_MIN} and a tenth of the
+         * lease's length. Zero turns the check off.
+         */
+        public Builder leaseSafetyMargin(Duration margin) {
+            Objects.requireNonNull(margin, "margin");
+            if (margin.isNegative()) {
+                throw new IllegalArgumentException("leaseSafetyMargin must not be negative, was " + margin);
+            }
+            this.leaseSafetyMargin = margin;
             return this;
         }
 
@@ -275,7 +306,7 @@ public interface Connector extends AutoCloseable {
             return new ConnectorEngine(new ConnectorSettings(source, reader, anchorer, classifier,
                     Optional.ofNullable(bucket), filter, List.copyOf(listeners), concurrency, batchSize,
                     maxFileSizeBytes, retryPolicy, idleBackoffMin, idleBackoffMax, drainTimeout, settleBatchSize,
-                    settleInterval, probeInterval, clock, random == null ? new Random() : random, name));
+                    settleInterval, probeInterval, Optional.ofNullable(leaseSafetyMargin), clock, random == null ? new Random() : random, name));
         }
 
         /** {@link #build()} then {@link Connector#start()}. */

@@ -2,6 +2,7 @@ package ai.rootkey.connector;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * Where events come from: a queue that hands out messages under leases and takes them back as acks or
@@ -15,7 +16,8 @@ public interface EventSource extends AutoCloseable {
 
     /**
      * Leases up to {@code maxMessages} messages. Bodies that are not events come back as
-     * {@linkplain Delivery#malformed malformed deliveries}, never as an exception.
+     * {@linkplain Delivery#malformed malformed deliveries}, never as an exception. A source that knows when a lease
+     * ends sets {@link Delivery#leaseDeadline()}.
      *
      * @throws IOException         the queue could not be reached or answered with an error; the engine
      *                             classifies it and backs off
@@ -24,11 +26,39 @@ public interface EventSource extends AutoCloseable {
     Batch receive(int maxMessages) throws IOException;
 
     /**
-     * Acknowledges or retries the given deliveries. Acks and retries are idempotent from the engine's point of
-     * view: after a failure it calls again with the same settlements. A settlement for a lease that already
-     * expired must not fail the call.
+     * Acknowledges, retries or requeues the given deliveries. Acks and retries are idempotent from the engine's
+     * point of view: after a failure it calls again with the same settlements. A settlement for a lease that
+     * already expired must not fail the call. A {@linkplain Settlement.Kind#REQUEUE requeue} publishes the message
+     * again and acknowledges the delivery only after the publish succeeded (a failure in between leaves a
+     * duplicate, never a loss); it is only asked of deliveries for which {@link #canRequeue(Delivery)} is true.
+     *
+     * @throws IOException        the queue could not be reached; the engine backs off and calls again
+     * @throws ConnectorException the queue refused the call, e.g. a {@link DependencyException} with a 4xx status:
+     *                            the engine splits the call to find the settlement that was refused
      */
     void settle(List<Settlement> settlements) throws IOException;
+
+    /**
+     * Whether this source can {@linkplain Settlement#requeue requeue} {@code delivery}: publish its message again
+     * as a new message. The engine requeues a delivery it hands back without a decision on its final attempt
+     * (DESIGN section 4 rule 10); where this is false it hands it back with a retry, logs
+     * {@code rootkey.event.released_to_dlq} at ERROR and the queue dead-letters the message. Default false.
+     */
+    default boolean canRequeue(Delivery delivery) {
+        return false;
+    }
+
+    /**
+     * The queue's own retry limit, when the source can read it: Cloudflare's consumer {@code max_retries}. The
+     * queue delivers a message up to {@code maxRetries + 1} times, then dead-letters it; the engine treats that
+     * delivery as the last attempt. The engine calls this once, on its own thread, when it starts; empty (the
+     * default) or a failure means it keeps the value of its {@link RetryPolicy}.
+     *
+     * @throws IOException the setting could not be read
+     */
+    default OptionalInt maxRetries() throws IOException {
+        return OptionalInt.empty();
+    }
 
     /**
      * Checks, without consuming messages, that the source's credentials and configuration work. The engine

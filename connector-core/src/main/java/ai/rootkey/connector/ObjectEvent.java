@@ -16,7 +16,8 @@ import java.util.OptionalLong;
  * @param action     what happened; {@link EventAction#UNKNOWN} for actions this SDK does not know
  * @param size       the object size in bytes according to the event, when given
  * @param eTag       the object's ETag according to the event, when given
- * @param eventTime  when R2 says the event happened
+ * @param eventTime  when R2 says the event happened, when the event says (R2 added {@code eventTime} to the
+ *                   format in 2024; older events and other producers may leave it out)
  * @param copySource where a copied object came from
  */
 public record ObjectEvent(
@@ -25,7 +26,7 @@ public record ObjectEvent(
         EventAction action,
         OptionalLong size,
         Optional<String> eTag,
-        Instant eventTime,
+        Optional<Instant> eventTime,
         Optional<CopySource> copySource) {
 
     public ObjectEvent {
@@ -37,11 +38,11 @@ public record ObjectEvent(
             throw new IllegalArgumentException("size must be >= 0, was " + size.getAsLong());
         }
         eTag = Values.normalizeETag(eTag);
-        Objects.requireNonNull(eventTime, "eventTime");
+        Values.requireOptional(eventTime, "eventTime");
         Values.requireOptional(copySource, "copySource");
     }
 
-    /** A new builder; {@code bucket}, {@code key} and {@code action} are required, event time defaults to now. */
+    /** A new builder; {@code bucket} and {@code key} are required, the action defaults to {@code PutObject}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -106,8 +107,7 @@ public record ObjectEvent(
             if (bucket == null || key == null) {
                 throw new IllegalStateException("an ObjectEvent needs a bucket and a key: call bucket(...) and key(...)");
             }
-            return new ObjectEvent(bucket, key, action, size, eTag,
-                    eventTime == null ? Instant.now() : eventTime, copySource);
+            return new ObjectEvent(bucket, key, action, size, eTag, Optional.ofNullable(eventTime), copySource);
         }
     }
 }

@@ -10,7 +10,9 @@ import java.util.Optional;
  * @param kind       what happened
  * @param delivery   the delivery, with its event (or parse failure) and attempt count
  * @param reason     a stable label: {@code anchored}; for skips {@code action_not_anchored}, {@code filtered} or
- *                   {@code duplicate}; for failures the {@link Verdict#reason()}; for releases why they happened
+ *                   {@code duplicate}; for failures the {@link Verdict#reason()}; for releases and requeues why
+ *                   the delivery was handed back ({@code paused}, {@code shutdown}, {@code drain_timeout},
+ *                   {@code lease_too_short})
  * @param source     what was uploaded (bucket, key, live ETag), once the object was read
  * @param receipt    the API's answer, when an upload got one
  * @param retryDelay for {@link Kind#RETRIED} and {@link Kind#EXHAUSTED}, the delay asked of the queue
@@ -25,6 +27,14 @@ public record Outcome(Kind kind, Delivery delivery, String reason, Optional<Sour
     public static final String FILTERED = "filtered";
     /** Skip reason: the same (bucket, key, ETag) was anchored by a concurrent delivery in this process. */
     public static final String DUPLICATE = "duplicate";
+    /** Hand-back reason: the connector paused because its credentials or configuration are refused. */
+    public static final String PAUSED = "paused";
+    /** Hand-back reason: the connector is closing and had not started the delivery. */
+    public static final String SHUTDOWN = "shutdown";
+    /** Hand-back reason: the connector closed while the delivery was still being processed. */
+    public static final String DRAIN_TIMEOUT = "drain_timeout";
+    /** Hand-back reason: too little of the delivery's lease was left to start reading or uploading. */
+    public static final String LEASE_TOO_SHORT = "lease_too_short";
 
     /** The ways a delivery ends. */
     public enum Kind {
@@ -38,8 +48,17 @@ public record Outcome(Kind kind, Delivery delivery, String reason, Optional<Sour
         EXHAUSTED,
         /** Permanent failure; acked and logged with {@code rootkey.event.dlq_terminal_failure}. */
         TERMINAL,
-        /** Not finished (shutdown, or paused for a configuration failure); handed back for redelivery at once. */
-        RELEASED
+        /**
+         * Not finished (shutdown, pause, lease too short); handed back for redelivery at once. On the final attempt
+         * this happens only when the source cannot requeue: then the queue dead-letters the message and the engine
+         * logs {@code rootkey.event.released_to_dlq} at ERROR.
+         */
+        RELEASED,
+        /**
+         * Not finished on its final attempt; published again as a new message (attempts start over) and acked, so
+         * that only a decision dead-letters (DESIGN section 4 rule 10).
+         */
+        REQUEUED
     }
 
     public Outcome {

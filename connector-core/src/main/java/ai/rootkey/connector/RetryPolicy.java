@@ -10,26 +10,34 @@ import java.util.random.RandomGenerator;
  *
  * <p>Exponential back-off with full jitter: before attempt {@code n + 1} the delay is uniform in
  * {@code [0, min(maxDelay, initialDelay * 2^(n-1))]}. A delay the server asked for ({@code Retry-After}) wins,
- * capped at {@code maxRetryAfter}. {@code maxAttempts} must equal the queue consumer's {@code max_retries}:
- * the queue, not the engine, moves an exhausted message to the dead-letter queue.
+ * capped at {@code maxRetryAfter}.
  *
- * @param maxAttempts   deliveries of one message before the queue dead-letters it
+ * <p>{@code maxRetries} counts retries, not deliveries, as Cloudflare's consumer setting {@code max_retries} does:
+ * the queue delivers a message up to {@code maxRetries + 1} times ({@link #maxAttempts()}), then moves it to the
+ * dead-letter queue (DESIGN section 4 rule 9; Cloudflare's local simulator, miniflare's queue broker, computes
+ * {@code maxAttempts = maxRetries + 1}). The queue, not the engine, dead-letters; this value only tells the engine
+ * which delivery is the last. When the source can read the consumer's setting
+ * ({@link EventSource#maxRetries()}) the engine uses that instead.
+ *
+ * @param maxRetries    the queue consumer's {@code max_retries}: redeliveries after the first delivery, 0 to 100
  * @param initialDelay  the back-off ceiling after the first attempt
  * @param maxDelay      the largest back-off ceiling
  * @param maxRetryAfter the largest server-requested delay honoured
  */
-public record RetryPolicy(int maxAttempts, Duration initialDelay, Duration maxDelay, Duration maxRetryAfter) {
-    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+public record RetryPolicy(int maxRetries, Duration initialDelay, Duration maxDelay, Duration maxRetryAfter) {
+    /** The consumer's {@code max_retries} this connector expects: 5, so six deliveries in all. */
+    public static final int DEFAULT_MAX_RETRIES = 5;
     public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(10);
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofMinutes(15);
     public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofHours(12);
 
-    private static final RetryPolicy DEFAULTS = new RetryPolicy(DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_DELAY,
+    private static final RetryPolicy DEFAULTS = new RetryPolicy(DEFAULT_MAX_RETRIES, DEFAULT_INITIAL_DELAY,
             DEFAULT_MAX_DELAY, DEFAULT_MAX_RETRY_AFTER);
 
     public RetryPolicy {
-        if (maxAttempts < 1 || maxAttempts > 100) {
-            throw new IllegalArgumentException("maxAttempts must be between 1 and 100, was " + maxAttempts);
+        if (maxRetries < 0 || maxRetries > 100) {
+            throw new IllegalArgumentException("maxRetries must be between 0 and 100 (Cloudflare's limits), was "
+                    + maxRetries);
         }
         requirePositive(initialDelay, "initialDelay");
         requirePositive(maxDelay, "maxDelay");
@@ -39,26 +47,32 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, Duration maxDe
         }
     }
 
-    /** 5 attempts, 10 s initial ceiling, 15 min cap, {@code Retry-After} honoured up to 12 h. */
+    /** 5 retries (6 deliveries), 10 s initial ceiling, 15 min cap, {@code Retry-After} honoured up to 12 h. */
     public static RetryPolicy defaults() {
         return DEFAULTS;
     }
 
-    public RetryPolicy withMaxAttempts(int attempts) {
-        return new RetryPolicy(attempts, initialDelay, maxDelay, maxRetryAfter);
+    /** This policy for a queue consumer with this {@code max_retries}. */
+    public RetryPolicy withMaxRetries(int retries) {
+        return new RetryPolicy(retries, initialDelay, maxDelay, maxRetryAfter);
     }
 
     public RetryPolicy withDelays(Duration initial, Duration max) {
-        return new RetryPolicy(maxAttempts, initial, max, maxRetryAfter);
+        return new RetryPolicy(maxRetries, initial, max, maxRetryAfter);
     }
 
     public RetryPolicy withMaxRetryAfter(Duration cap) {
-        return new RetryPolicy(maxAttempts, initialDelay, maxDelay, cap);
+        return new RetryPolicy(maxRetries, initialDelay, maxDelay, cap);
     }
 
-    /** True when {@code attempt} is the last one the queue will deliver. */
+    /** Deliveries of one message before the queue dead-letters it: {@code maxRetries + 1}. */
+    public int maxAttempts() {
+        return maxRetries + 1;
+    }
+
+    /** True when {@code attempt} (1-based) is the last delivery the queue makes. */
     public boolean isLastAttempt(int attempt) {
-        return attempt >= maxAttempts;
+        return attempt >= maxAttempts();
     }
 
     /**

@@ -107,4 +107,15 @@ class FailureClassifierTest {
         assertThat(v.kind()).isEqualTo(Verdict.Kind.CONFIGURATION);
         assertThat(v.reason()).contains("queue id");
     }
+
+    @Test
+    void ackRefusedWithA4xx_isPermanent_soTheEngineIsolatesIt_butAPullRefusedWithA4xxIsTransient() {
+        Verdict ack = classifier.classify(Failure.of(Failure.Stage.SETTLE, new DependencyException("ack", 400)));
+        assertThat(ack.kind()).isEqualTo(Verdict.Kind.PERMANENT);
+        assertThat(ack.reason()).isEqualTo("http_400");
+        assertThat(classifier.classify(Failure.of(Failure.Stage.SETTLE, new DependencyException("ack", 429))).kind())
+                .isEqualTo(Verdict.Kind.TRANSIENT);
+        assertThat(classifier.classify(Failure.of(Failure.Stage.RECEIVE, new DependencyException("pull", 400))).kind())
+                .isEqualTo(Verdict.Kind.TRANSIENT);
+    }
 }

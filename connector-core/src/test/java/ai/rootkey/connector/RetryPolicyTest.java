@@ -14,7 +14,8 @@ class RetryPolicyTest {
 
     @Test
     void defaults_matchTheQueueConsumerSettings() {
-        assertThat(policy.maxAttempts()).isEqualTo(5);
+        assertThat(policy.maxRetries()).isEqualTo(5);
+        assertThat(policy.maxAttempts()).as("max_retries counts retries: one more delivery").isEqualTo(6);
         assertThat(policy.initialDelay()).isEqualTo(Duration.ofSeconds(10));
         assertThat(policy.maxDelay()).isEqualTo(Duration.ofMinutes(15));
         assertThat(policy.maxRetryAfter()).isEqualTo(Duration.ofHours(12));
@@ -62,15 +63,18 @@ class RetryPolicyTest {
     }
 
     @Test
-    void isLastAttempt_atMaxAttempts() {
-        assertThat(policy.isLastAttempt(4)).isFalse();
-        assertThat(policy.isLastAttempt(5)).isTrue();
+    void isLastAttempt_isDeliveryMaxRetriesPlusOne() {
+        assertThat(policy.isLastAttempt(5)).isFalse();
         assertThat(policy.isLastAttempt(6)).isTrue();
+        assertThat(policy.isLastAttempt(7)).isTrue();
+        assertThat(policy.withMaxRetries(0).isLastAttempt(1)).as("max_retries 0: one delivery").isTrue();
     }
 
     @Test
     void invalidSettings_failWithTheFix() {
-        assertThatThrownBy(() -> policy.withMaxAttempts(0)).hasMessage("maxAttempts must be between 1 and 100, was 0");
+        assertThatThrownBy(() -> policy.withMaxRetries(-1))
+                .hasMessage("maxRetries must be between 0 and 100 (Cloudflare's limits), was -1");
+        assertThatThrownBy(() -> policy.withMaxRetries(101)).hasMessageContaining("was 101");
         assertThatThrownBy(() -> policy.withDelays(Duration.ofSeconds(10), Duration.ofSeconds(1)))
                 .hasMessageContaining("maxDelay (PT1S) must be >= initialDelay (PT10S)");
         assertThatThrownBy(() -> policy.withDelays(Duration.ZERO, Duration.ofSeconds(1)))

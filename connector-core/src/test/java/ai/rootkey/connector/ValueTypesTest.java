@@ -28,7 +28,9 @@ class ValueTypesTest {
         assertThatThrownBy(() -> ObjectEvent.builder().bucket("b1").key("").build())
                 .hasMessage("key must not be empty");
         assertThatThrownBy(() -> new ObjectEvent("b1", "k", EventAction.PUT_OBJECT, OptionalLong.of(-1),
-                Optional.empty(), Instant.EPOCH, Optional.empty())).hasMessage("size must be >= 0, was -1");
+                Optional.empty(), Optional.of(Instant.EPOCH), Optional.empty())).hasMessage("size must be >= 0, was -1");
+        assertThat(ObjectEvent.builder().bucket("b1").key("k").build().eventTime())
+                .as("R2 events before 2024 have no eventTime").isEmpty();
         assertThatThrownBy(() -> ObjectEvent.builder().key("k").build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("call bucket(...)");
     }
@@ -40,8 +42,12 @@ class ValueTypesTest {
         Delivery bad = Delivery.malformed("m", "l", 2, "{oops", "body is not valid JSON");
         assertThat(bad.event()).isEmpty();
         assertThat(bad.parseFailure()).hasValueSatisfying(f -> assertThat(f.rawBody()).isEqualTo("{oops"));
-        assertThatThrownBy(() -> new Delivery("m", "l", 1, Optional.empty(), Optional.empty()))
-                .hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> new Delivery("m", "l", 1, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty())).hasMessageContaining("exactly one");
+        Delivery leased = Delivery.of("m", "l", 1, event).withLeaseDeadline(Instant.EPOCH)
+                .withMessage(new Delivery.Message("json", "{}"));
+        assertThat(leased.leaseDeadline()).contains(Instant.EPOCH);
+        assertThat(leased.message()).hasValueSatisfying(m -> assertThat(m.toString()).doesNotContain("{}"));
         assertThatThrownBy(() -> Delivery.of("m", "l", 0, event)).hasMessage("attempts must be >= 1, was 0");
     }
 
@@ -52,7 +58,10 @@ class ValueTypesTest {
         assertThat(Settlement.retry(d, Duration.ofSeconds(3)).delay()).isEqualTo(Duration.ofSeconds(3));
         assertThatThrownBy(() -> Settlement.retry(d, Duration.ofSeconds(-1))).hasMessageContaining("negative");
         assertThatThrownBy(() -> new Settlement(d, Settlement.Kind.ACK, Duration.ofSeconds(1)))
-                .hasMessage("an ack has no delay");
+                .hasMessage("an ack has no delay (only a retry has one)");
+        assertThat(Settlement.requeue(d).kind()).isEqualTo(Settlement.Kind.REQUEUE);
+        assertThatThrownBy(() -> new Settlement(d, Settlement.Kind.REQUEUE, Duration.ofSeconds(1)))
+                .hasMessageContaining("a requeue has no delay");
     }
 
     @Test

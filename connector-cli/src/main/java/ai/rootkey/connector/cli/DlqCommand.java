@@ -70,12 +70,9 @@ final class DlqCommand implements Callable<Integer> {
     @Command(name = "peek",
             mixinStandardHelpOptions = true,
             description = {
-                "Lists dead-lettered messages (oldest first) with their key, attempts and age, without consuming them.",
-                "Cloudflare leases what a pull returns, so peek pulls with a short lease and hands every message back",
-                "with a retry of delay 0 (never an ack): each peek counts one attempt on the messages it saw. Give the",
-                "dead-letter queue's consumer max_retries 100 so peeking can never make Cloudflare drop a message (a",
-                "message at that limit is re-published to the dead-letter queue instead of retried, when the token",
-                "may read the setting)."})
+                "Lists dead-lettered messages (in the order a pull would hand them out) with their key, attempts and",
+                "age, through Cloudflare's messages/peek: nothing is leased and no attempt is counted. One peek sees",
+                "the first 100 messages."})
     static final class Peek implements Callable<Integer> {
         private final Main.Cli cli;
 
@@ -111,7 +108,7 @@ final class DlqCommand implements Callable<Integer> {
                 }
                 cli.out().println(letters.size() + " message(s) shown" + (prefix.isEmpty() ? ""
                         : " with keys starting " + LogSafe.quoted(prefix)) + " from dead-letter queue " + dlq.id()
-                        + "; all handed back (not consumed).");
+                        + " (peeked: not leased, no attempt counted).");
                 return 0;
             } catch (IOException | ConfigurationException e) {
                 cli.err().println("dlq peek failed: " + e.getMessage());
@@ -126,7 +123,9 @@ final class DlqCommand implements Callable<Integer> {
                 "Sends dead-lettered messages back to the event queue: pulls from the dead-letter queue, publishes",
                 "each body to R2_QUEUE_ID as json, and acks it from the dead-letter queue only after the publish",
                 "succeeded. Interrupted at any point, a message ends in one queue or (duplicated) in both, never in",
-                "neither. Messages not replayed are handed back, as by peek."})
+                "neither. Messages not replayed are handed back with a retry of delay 0, which counts one attempt;",
+                "a message on its dead-letter consumer's last delivery is published to the dead-letter queue again",
+                "instead, when the token may read that consumer's max_retries."})
     static final class Replay implements Callable<Integer> {
         private final Main.Cli cli;
 

@@ -177,8 +177,8 @@ class OperationsCommandsTest {
         Result peek = keep("dlq-peek", "dlq", "peek", "--limit", "10");
         assertThat(peek.exitCode()).isZero();
         assertThat(peek.out()).contains("invoices/2024/0001.pdf", "receipts/r-17.pdf", "AGE", "ATTEMPTS")
-                .contains("3 message(s) shown");
-        assertThat(stack.queues().queue(dlq).backlog()).hasSize(3);
+                .contains("3 message(s) shown").contains("not leased, no attempt counted");
+        assertThat(stack.queues().queue(dlq).backlog()).hasSize(3).extracting(m -> m.attempts()).containsOnly(0);
 
         Result dry = keep("dlq-replay-dry-run", "dlq", "replay", "--dry-run", "--prefix", "invoices/");
         assertThat(dry.out()).contains("Dry run: would replay 2, examined 3");

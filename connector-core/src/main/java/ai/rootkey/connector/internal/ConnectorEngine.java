@@ -19,16 +19,19 @@ import ai.rootkey.connector.Verdict;
 import org.slf4j.event.Level;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,6 +73,15 @@ public final class ConnectorEngine implements Connector {
     private boolean queueDrained;
     private boolean settlerStop;
 
+    /** The delivery the queue makes last: its {@code max_retries + 1}; read from the source at start, raised when seen. */
+    private final AtomicInteger lastAttempt;
+    private final AtomicBoolean attemptsWarned = new AtomicBoolean();
+    /** The probe interval now: doubled each time a probe passes but the trial delivery after it is refused. */
+    private volatile Duration probeInterval;
+    /** The pause reason of the last trial refused after a passing probe; a trial that succeeds clears it. */
+    private volatile boolean probeMisleads;
+    private volatile Throwable fatal;
+
     private final Set<Job> open = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<IdKey, Job> claims = new ConcurrentHashMap<>();
     private final HealthTracker health;
@@ -82,32 +94,45 @@ public final class ConnectorEngine implements Connector {
     public ConnectorEngine(ConnectorSettings settings) {
         this.settings = settings;
         this.health = new HealthTracker(settings.clock(), this::notifyHealth);
+        this.lastAttempt = new AtomicInteger(settings.retryPolicy().maxAttempts());
+        this.probeInterval = settings.probeInterval();
     }
 
     // ------------------------------------------------------------------ lifecycle
 
+    /**
+     * Starts the threads. A connector closed before it was ever started stays closed and this returns at once, so
+     * that {@code start()} racing {@code close()} neither throws nor hangs.
+     *
+     * @throws IllegalStateException when it was started before
+     */
     @Override
     public Connector start() {
         lock.lock();
         try {
             if (state != State.NEW) {
+                if (poller == null) {
+                    EventLog.connector(Level.INFO, "rootkey.connector.not_started", "name", settings.name(),
+                            "note", "closed before it was started");
+                    return this;
+                }
                 throw new IllegalStateException("connector " + settings.name() + " was already started"
                         + (state == State.RUNNING ? "" : " and closed") + ": build a new one");
             }
+            // Built under the lock: a close() that comes next finds every thread in place.
+            workers = Workers.newPool(settings.name(), settings.concurrency());
+            poller = Workers.newThread(settings.name() + "-poller", this::pollLoop);
+            settler = Workers.newThread(settings.name() + "-settler", this::settleLoop);
             state = State.RUNNING;
+            health.started();
+            settler.start();
+            poller.start();
         } finally {
             lock.unlock();
         }
-        workers = Workers.newPool(settings.name(), settings.concurrency());
-        poller = Workers.newThread(settings.name() + "-poller", this::pollLoop);
-        settler = Workers.newThread(settings.name() + "-settler", this::settleLoop);
-        health.started();
-        settler.start();
-        poller.start();
         EventLog.connector(Level.INFO, "rootkey.connector.started", "name", settings.name(),
                 "concurrency", settings.concurrency(), "batch_size", settings.batchSize(),
-                "max_file_size_bytes", settings.maxFileSizeBytes(),
-                "max_attempts", settings.retryPolicy().maxAttempts());
+                "max_file_size_bytes", settings.maxFileSizeBytes(), "max_attempts", lastAttempt.get());
         return this;
     }
 
@@ -145,11 +170,11 @@ public final class ConnectorEngine implements Connector {
         List<Runnable> notStarted = new ArrayList<>();
         Workers.drainQueue(workers, notStarted);
         for (Runnable r : notStarted) {
-            release((Job) r, "shutdown");
+            release((Job) r, Outcome.SHUTDOWN);
         }
         for (Job job : open) {
             if (job.parked) {
-                release(job, "shutdown");
+                release(job, Outcome.SHUTDOWN);
             }
         }
         workers.shutdown();
@@ -157,7 +182,7 @@ public final class ConnectorEngine implements Connector {
         if (!workers.isTerminated()) {
             for (Job job : open) {
                 job.abort();
-                release(job, "drain_timeout");
+                release(job, Outcome.DRAIN_TIMEOUT);
             }
             workers.shutdownNow();
         }
@@ -202,12 +227,26 @@ public final class ConnectorEngine implements Connector {
         ConnectorStats s = stats();
         EventLog.connector(Level.INFO, "rootkey.connector.closed", "name", settings.name(),
                 "received", s.received(), "anchored", s.anchored(), "skipped", s.skipped(), "retried", s.retried(),
-                "exhausted", s.exhausted(), "terminal", s.terminal(), "released", s.released());
+                "exhausted", s.exhausted(), "terminal", s.terminal(), "released", s.released(),
+                "requeued", s.requeued(), "released_to_dlq", s.releasedToDeadLetter());
     }
 
+    /**
+     * The counters. {@code inFlight} and {@code unsettled} are read together under the lock, where a decision moves
+     * a delivery from one to the other, so a caller never sees a decided delivery in neither.
+     */
     @Override
     public ConnectorStats stats() {
-        return counters.snapshot();
+        int inFlight;
+        int unsettled;
+        lock.lock();
+        try {
+            inFlight = undecided;
+            unsettled = pendingSettlements.size() + inSettle;
+        } finally {
+            lock.unlock();
+        }
+        return counters.snapshot(inFlight, unsettled);
     }
 
     @Override
@@ -218,6 +257,7 @@ public final class ConnectorEngine implements Connector {
     // ------------------------------------------------------------------ poller
 
     private void pollLoop() {
+        discoverLastAttempt();
         Duration idle = settings.idleBackoffMin();
         Duration failureBackoff = settings.idleBackoffMin();
         while (true) {
@@ -246,6 +286,9 @@ public final class ConnectorEngine implements Connector {
                 lock.unlock();
             }
             if (paused != null) {
+                if (paused.fatal) {
+                    return;
+                }
                 probeWhilePaused(paused);
                 continue;
             }
@@ -253,16 +296,18 @@ public final class ConnectorEngine implements Connector {
             try {
                 batch = settings.source().receive(ask);
             } catch (Throwable t) {
+                if (isFatal(t)) {
+                    return;
+                }
                 Verdict verdict = classify(Failure.of(Failure.Stage.RECEIVE, t));
                 if (verdict.kind() == Verdict.Kind.CONFIGURATION) {
                     pause(verdict.reason(), Failure.Stage.RECEIVE, Optional.empty());
                 } else {
                     health.failure(Failure.Stage.RECEIVE, verdict.reason());
+                    Duration wait = queueBackoff(verdict, failureBackoff);
                     EventLog.connector(Level.WARN, "rootkey.source.receive_failed", "name", settings.name(),
                             "reason", verdict.reason(), "detail", String.valueOf(t.getMessage()),
-                            "retry_in_ms", failureBackoff.toMillis());
-                    Duration wait = verdict.retryAfter().filter(d -> d.compareTo(settings.idleBackoffMax()) <= 0)
-                            .orElse(failureBackoff);
+                            "retry_in_ms", wait.toMillis());
                     sleep(wait);
                     failureBackoff = doubled(failureBackoff, settings.idleBackoffMax());
                 }
@@ -324,32 +369,97 @@ public final class ConnectorEngine implements Connector {
     }
 
     private void dispatch(List<Delivery> deliveries) {
+        boolean trial;
         lock.lock();
         try {
             undecided += deliveries.size();
+            trial = probation;
         } finally {
             lock.unlock();
         }
         for (Delivery delivery : deliveries) {
-            Job job = new Job(delivery, settings.clock().millis());
+            noteAttempts(delivery);
+            Job job = new Job(delivery, settings.clock().instant());
+            job.trial = trial;
             open.add(job);
             counters.received.increment();
             submit(job);
         }
     }
 
+    /**
+     * Reads the queue's {@code max_retries} from the source (DESIGN section 4 rule 9): the last attempt is the
+     * delivery after it. Where the source cannot tell, the retry policy's value stays, said once at INFO.
+     */
+    private void discoverLastAttempt() {
+        int configured = settings.retryPolicy().maxAttempts();
+        String why;
+        try {
+            OptionalInt maxRetries = settings.source().maxRetries();
+            if (maxRetries.isPresent() && maxRetries.getAsInt() >= 0) {
+                int discovered = maxRetries.getAsInt() + 1;
+                lastAttempt.set(discovered);
+                EventLog.connector(discovered == configured ? Level.DEBUG : Level.INFO,
+                        "rootkey.connector.max_retries", "name", settings.name(), "max_retries",
+                        maxRetries.getAsInt(), "last_attempt", discovered, "source", "queue consumer",
+                        "configured_last_attempt", configured);
+                return;
+            }
+            why = "the source does not report it";
+        } catch (Throwable t) {
+            if (isFatal(t)) {
+                return;
+            }
+            why = "the consumer settings could not be read: " + t.getMessage();
+        }
+        EventLog.connector(Level.INFO, "rootkey.connector.max_retries", "name", settings.name(), "max_retries",
+                configured - 1, "last_attempt", configured, "source", "configuration", "note", why);
+    }
+
+    /** A delivery with more attempts than the engine thought possible: the queue retries more; adopt its count. */
+    private void noteAttempts(Delivery delivery) {
+        int attempts = delivery.attempts();
+        int last = lastAttempt.get();
+        while (attempts > last) {
+            if (lastAttempt.compareAndSet(last, attempts)) {
+                if (attemptsWarned.compareAndSet(false, true)) {
+                    EventLog.connector(Level.WARN, "rootkey.connector.attempts_exceeded", "name", settings.name(),
+                            "attempt", attempts, "expected_last_attempt", last, "note",
+                            "the queue delivered a message more often than its max_retries allows as far as the "
+                                    + "connector knows; it now treats attempt " + attempts + " as the last: check "
+                                    + "the consumer's max_retries and the connector's retry policy");
+                }
+                return;
+            }
+            last = lastAttempt.get();
+        }
+    }
+
+    private boolean isLastAttempt(int attempt) {
+        return attempt >= lastAttempt.get();
+    }
+
+    /** How long to wait after a failed queue call: the back-off, or longer when the queue asked (capped). */
+    private static Duration queueBackoff(Verdict verdict, Duration backoff) {
+        Duration asked = verdict.retryAfter().orElse(Duration.ZERO);
+        if (asked.compareTo(Connector.MAX_QUEUE_RETRY_AFTER) > 0) {
+            asked = Connector.MAX_QUEUE_RETRY_AFTER;
+        }
+        return asked.compareTo(backoff) > 0 ? asked : backoff;
+    }
+
     private void submit(Job job) {
         try {
             workers.execute(job);
         } catch (RejectedExecutionException e) {
-            release(job, "shutdown");
+            release(job, Outcome.SHUTDOWN);
         }
     }
 
     private void probeWhilePaused(Pause paused) {
         lock.lock();
         try {
-            long wait = settings.probeInterval().toNanos();
+            long wait = probeInterval.toNanos();
             while (wait > 0 && state == State.RUNNING && pause == paused) {
                 wait = changed.awaitNanos(wait);
             }
@@ -375,6 +485,9 @@ public final class ConnectorEngine implements Connector {
                     break;
             }
         } catch (Throwable t) {
+            if (isFatal(t)) {
+                return;
+            }
             Verdict verdict = classify(Failure.of(paused.stage, t));
             EventLog.connector(Level.DEBUG, "rootkey.connector.probe_failed", "name", settings.name(),
                     "stage", paused.stage, "reason", verdict.reason());
@@ -389,33 +502,81 @@ public final class ConnectorEngine implements Connector {
     // ------------------------------------------------------------------ pause / resume
 
     private void pause(String reason, Failure.Stage stage, Optional<String> bucket) {
+        pause(new Pause(reason, stage, bucket, false));
+    }
+
+    private void pause(Pause next) {
         boolean first;
         lock.lock();
         try {
-            if (state != State.RUNNING) {
+            if (state != State.RUNNING || (pause != null && pause.fatal)) {
                 return;
             }
             first = pause == null;
-            if (first || !pause.reason.equals(reason)) {
-                pause = new Pause(reason, stage, bucket);
+            if (first || !pause.reason.equals(next.reason)) {
+                pause = next;
                 probation = false;
                 wakeAll();
             }
         } finally {
             lock.unlock();
         }
+        String shown = shownReason(next);
         if (first) {
-            EventLog.connector(Level.ERROR, "rootkey.connector.paused", "name", settings.name(), "stage", stage,
-                    "reason", reason, "probe_interval_ms", settings.probeInterval().toMillis(),
-                    "note", "no message is acked while paused; held messages are released for redelivery");
+            EventLog.connector(Level.ERROR, "rootkey.connector.paused", "name", settings.name(), "stage", next.stage,
+                    "reason", shown, "probe_interval_ms", probeInterval.toMillis(),
+                    "note", next.fatal ? "the connector stopped; held messages are released for redelivery"
+                            : "no message is acked while paused; held messages are released for redelivery");
         }
-        health.paused(reason);
+        health.paused(shown);
+    }
+
+    private String shownReason(Pause p) {
+        if (p.fatal || !probeMisleads) {
+            return p.reason;
+        }
+        return p.reason + " (the probe passes but uploads are still refused; probing every "
+                + HealthTracker.human(probeInterval) + ")";
+    }
+
+    /**
+     * A trial delivery after a passing probe was refused again: the probe does not see what the upload sees. Probe
+     * less often (double, up to 15 min) and say so in the health reason.
+     */
+    private void probeWasWrong() {
+        Duration longest = settings.probeInterval().compareTo(Connector.MAX_PROBE_INTERVAL) > 0
+                ? settings.probeInterval() : Connector.MAX_PROBE_INTERVAL;
+        probeInterval = doubled(probeInterval, longest);
+        probeMisleads = true;
+    }
+
+    /**
+     * True, after stopping the connector, when {@code t} is a {@link VirtualMachineError} that leaves the JVM unable
+     * to go on safely (out of memory, an internal error). The connector then reports DOWN and releases what it holds,
+     * and only a restart brings it back. A {@link StackOverflowError} is not fatal: by the time it is caught the
+     * stack has unwound, so it is handled like any other error thrown by user code. Any other throwable returns
+     * false.
+     */
+    private boolean isFatal(Throwable t) {
+        if (!(t instanceof VirtualMachineError) || t instanceof StackOverflowError) {
+            return false;
+        }
+        if (fatal == null) {
+            fatal = t;
+            try {
+                pause(new Pause("the connector stopped after a fatal JVM error (" + t.getClass().getSimpleName()
+                        + "): restart the process", Failure.Stage.UPLOAD, Optional.empty(), true));
+            } catch (Throwable ignored) {
+                // out of memory while reporting: the state change above is what matters
+            }
+        }
+        return true;
     }
 
     private void resume(Pause paused) {
         lock.lock();
         try {
-            if (pause != paused) {
+            if (pause != paused || paused.fatal) {
                 return;
             }
             pause = null;
@@ -446,22 +607,70 @@ public final class ConnectorEngine implements Connector {
         }
         State current = currentState();
         if (current != State.RUNNING) {
-            release(job, "shutdown");
+            release(job, Outcome.SHUTDOWN);
             return;
         }
         if (isPaused()) {
-            release(job, "paused");
+            release(job, Outcome.PAUSED);
             return;
         }
         try {
             runPipeline(job);
         } catch (Throwable t) {
             // runPipeline classifies everything it expects; this is a bug or an Error. Never lose the delivery.
+            if (isFatal(t)) {
+                release(job, Outcome.PAUSED);
+                return;
+            }
             EventLog.connector(Level.ERROR, "rootkey.connector.worker_failed", "name", settings.name(),
                     "error", t.toString());
             retryOrExhaust(job, Verdict.transientFailure("unexpected_error"), t.toString(), Optional.empty(),
                     Optional.empty());
+        } finally {
+            checkLeaseKept(job);
         }
+    }
+
+    /**
+     * Whether enough of the delivery's lease is left to start (DESIGN section 4 rule 11); if not, hands it back
+     * ({@code lease_too_short}) and returns false. Sources that do not report deadlines always pass.
+     */
+    private boolean leaseAllows(Job job) {
+        Optional<Instant> deadline = job.delivery.leaseDeadline();
+        if (deadline.isEmpty()) {
+            return true;
+        }
+        Instant now = settings.clock().instant();
+        Duration margin = settings.leaseSafetyMargin(Duration.between(job.receivedAt, deadline.get()));
+        if (!now.plus(margin).isAfter(deadline.get())) {
+            return true;
+        }
+        Duration left = Duration.between(now, deadline.get());
+        health.leaseLost((left.isNegative() ? "expired " + HealthTracker.human(left.negated()) + " before it started"
+                : "only " + HealthTracker.human(left) + " left to start") + ", margin " + HealthTracker.human(margin));
+        release(job, Outcome.LEASE_TOO_SHORT);
+        return false;
+    }
+
+    /** After a decision: an upload that outlived its lease is logged and counted (DESIGN section 4 rule 11). */
+    private void checkLeaseKept(Job job) {
+        Optional<Instant> deadline = job.delivery.leaseDeadline();
+        Outcome outcome = job.outcome;
+        if (deadline.isEmpty() || outcome == null || job.parked
+                || outcome.kind() == Outcome.Kind.RELEASED || outcome.kind() == Outcome.Kind.REQUEUED) {
+            return;
+        }
+        Instant now = settings.clock().instant();
+        if (!now.isAfter(deadline.get())) {
+            health.leaseKept();
+            return;
+        }
+        Duration over = Duration.between(deadline.get(), now);
+        Duration lease = Duration.between(job.receivedAt, deadline.get());
+        counters.leaseExpired.increment();
+        health.leaseLost("decided " + HealthTracker.human(over) + " after a lease of " + HealthTracker.human(lease)
+                + " ended");
+        EventLog.leaseExpired(outcome, over, lease);
     }
 
     private void runPipeline(Job job) {
@@ -484,7 +693,11 @@ public final class ConnectorEngine implements Connector {
         boolean accepted;
         try {
             accepted = settings.filter().accepts(event);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            if (isFatal(e)) {
+                release(job, Outcome.PAUSED);
+                return;
+            }
             EventLog.connector(Level.ERROR, "rootkey.filter.failed", "filter", String.valueOf(settings.filter()),
                     "key", event.key(), "error", e.toString());
             retryOrExhaust(job, Verdict.transientFailure("filter_error"), e.toString(), Optional.empty(),
@@ -498,6 +711,9 @@ public final class ConnectorEngine implements Connector {
         if (event.size().isPresent() && event.size().getAsLong() > settings.maxFileSizeBytes()) {
             terminal(job, Verdict.OVERSIZE, "event size " + event.size().getAsLong() + " > max "
                     + settings.maxFileSizeBytes(), Optional.empty(), Optional.empty());
+            return;
+        }
+        if (!leaseAllows(job)) {
             return;
         }
         if (!claim(job, event)) {
@@ -533,6 +749,9 @@ public final class ConnectorEngine implements Connector {
                 }
                 SourceRef ref = new SourceRef(event.bucket(), event.key(), live.eTag().or(event::eTag));
                 source = Optional.of(ref);
+                if (!leaseAllows(job)) {
+                    return;
+                }
                 stage = Failure.Stage.UPLOAD;
                 Receipt receipt = settings.anchorer().anchor(
                         new AnchorRequest(ref, live.size(), live.contentType(), object.body()));
@@ -563,8 +782,11 @@ public final class ConnectorEngine implements Connector {
                 terminal(job, verdict.reason(), failure.message(), source, receipt);
                 break;
             case CONFIGURATION:
+                if (job.trial) {
+                    probeWasWrong();
+                }
                 pause(verdict.reason(), failure.stage(), job.delivery.event().map(ObjectEvent::bucket));
-                release(job, "paused");
+                release(job, Outcome.PAUSED);
                 break;
             default:
                 throw new IllegalStateException("unknown verdict " + verdict.kind());
@@ -578,7 +800,10 @@ public final class ConnectorEngine implements Connector {
                 throw new IllegalStateException("classifier returned null");
             }
             return verdict;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            if (isFatal(e)) {
+                return Verdict.transientFailure("fatal_error");
+            }
             EventLog.connector(Level.ERROR, "rootkey.classifier.failed", "error", e.toString(),
                     "failure", failure.message());
             return Verdict.transientFailure("classifier_error");
@@ -614,15 +839,43 @@ public final class ConnectorEngine implements Connector {
         synchronized (settings.random()) {
             delay = settings.retryPolicy().delayAfter(attempt, verdict.retryAfter(), settings.random());
         }
-        Outcome.Kind kind = settings.retryPolicy().isLastAttempt(attempt) ? Outcome.Kind.EXHAUSTED
-                : Outcome.Kind.RETRIED;
+        Outcome.Kind kind = isLastAttempt(attempt) ? Outcome.Kind.EXHAUSTED : Outcome.Kind.RETRIED;
         decide(job, Settlement.retry(job.delivery, delay), new Outcome(kind, job.delivery, verdict.reason(), source,
                 receipt, Optional.of(delay), elapsed(job)), detail);
     }
 
+    /**
+     * Hands a delivery back without a decision. On its final attempt a retry would dead-letter it, so it is requeued
+     * where the source can (DESIGN section 4 rule 10); where it cannot, the retry is logged at ERROR
+     * ({@code rootkey.event.released_to_dlq}) and counted.
+     */
     private void release(Job job, String why) {
-        decide(job, Settlement.retry(job.delivery, Duration.ZERO), new Outcome(Outcome.Kind.RELEASED, job.delivery,
-                why, Optional.empty(), Optional.empty(), Optional.empty(), elapsed(job)), null);
+        Delivery delivery = job.delivery;
+        boolean last = isLastAttempt(delivery.attempts());
+        if (last && canRequeue(delivery)) {
+            decide(job, Settlement.requeue(delivery), new Outcome(Outcome.Kind.REQUEUED, delivery, why,
+                    Optional.empty(), Optional.empty(), Optional.empty(), elapsed(job)), null);
+            return;
+        }
+        Outcome outcome = new Outcome(Outcome.Kind.RELEASED, delivery, why, Optional.empty(), Optional.empty(),
+                Optional.empty(), elapsed(job));
+        if (last) {
+            decide(job, Settlement.retry(delivery, Duration.ZERO), outcome, EventLog.RELEASED_TO_DLQ_NOTE, true);
+        } else {
+            decide(job, Settlement.retry(delivery, Duration.ZERO), outcome, null);
+        }
+    }
+
+    private boolean canRequeue(Delivery delivery) {
+        try {
+            return settings.source().canRequeue(delivery);
+        } catch (Throwable t) {
+            if (!isFatal(t)) {
+                EventLog.connector(Level.ERROR, "rootkey.source.failed", "name", settings.name(),
+                        "operation", "canRequeue", "error", t.toString());
+            }
+            return false;
+        }
     }
 
     /**
@@ -631,20 +884,53 @@ public final class ConnectorEngine implements Connector {
      * the decision is observable.
      */
     private boolean decide(Job job, Settlement settlement, Outcome outcome, String detail) {
+        return decide(job, settlement, outcome, detail, false);
+    }
+
+    /**
+     * As above; {@code toDeadLetter} marks a release on the final attempt that could not be requeued. Whatever the
+     * log or a listener throws, the settlement is queued and the slot freed.
+     */
+    private boolean decide(Job job, Settlement settlement, Outcome outcome, String detail, boolean toDeadLetter) {
         if (!job.done.compareAndSet(false, true)) {
             return false;
         }
         job.outcome = outcome;
-        counters.count(outcome);
-        EventLog.outcome(outcome, detail);
-        for (ConnectorListener listener : settings.listeners()) {
+        try {
+            counters.count(outcome);
+            if (toDeadLetter) {
+                counters.releasedToDeadLetter.increment();
+            }
+            EventLog.outcome(outcome, detail, toDeadLetter);
+            for (ConnectorListener listener : settings.listeners()) {
+                call(listener, "onOutcome", () -> listener.onOutcome(outcome));
+            }
+        } catch (Throwable t) {
+            isFatal(t);
+        } finally {
+            queueSettlement(job, settlement, outcome);
+        }
+        return true;
+    }
+
+    /** Runs one listener callback; whatever it throws is logged and never reaches the engine (a VM error stops it). */
+    private void call(ConnectorListener listener, String method, Runnable callback) {
+        try {
+            callback.run();
+        } catch (Throwable t) {
+            if (isFatal(t)) {
+                return;
+            }
             try {
-                listener.onOutcome(outcome);
-            } catch (RuntimeException e) {
                 EventLog.connector(Level.WARN, "rootkey.listener.failed", "listener", listener.getClass().getName(),
-                        "error", e.toString());
+                        "method", method, "error", t.toString());
+            } catch (Throwable ignored) {
+                // a broken logger must not take the engine down either
             }
         }
+    }
+
+    private void queueSettlement(Job job, Settlement settlement, Outcome outcome) {
         open.remove(job);
         lock.lock();
         try {
@@ -654,8 +940,10 @@ public final class ConnectorEngine implements Connector {
             if (pending == 1 || pending >= settings.settleBatchSize()) {
                 settlerWake.signal(); // starts the interval timer, or a full batch is due
             }
-            if (probation && outcome.kind() != Outcome.Kind.RELEASED) {
+            if (probation && outcome.kind() != Outcome.Kind.RELEASED && outcome.kind() != Outcome.Kind.REQUEUED) {
                 probation = false;
+                probeInterval = settings.probeInterval();
+                probeMisleads = false;
             }
             if (pollerWaiting && capacity() >= receiveThreshold()) {
                 pollerWake.signal();
@@ -663,12 +951,11 @@ public final class ConnectorEngine implements Connector {
         } finally {
             lock.unlock();
         }
-        return true;
     }
 
     private Duration elapsed(Job job) {
-        long millis = settings.clock().millis() - job.startedMillis;
-        return Duration.ofMillis(Math.max(0, millis));
+        Duration d = Duration.between(job.receivedAt, settings.clock().instant());
+        return d.isNegative() ? Duration.ZERO : d;
     }
 
     // ------------------------------------------------------------------ in-process duplicates
@@ -753,12 +1040,8 @@ public final class ConnectorEngine implements Connector {
             } finally {
                 lock.unlock();
             }
-            List<Settlement> settlements = new ArrayList<>(chunk.size());
-            for (Pending p : chunk) {
-                settlements.add(p.settlement);
-            }
-            try {
-                settings.source().settle(settlements);
+            Sent sent = send(chunk);
+            if (sent.unsent.isEmpty()) {
                 health.success(Failure.Stage.SETTLE);
                 backoff = settings.idleBackoffMin();
                 lock.lock();
@@ -771,33 +1054,100 @@ public final class ConnectorEngine implements Connector {
                 } finally {
                     lock.unlock();
                 }
-            } catch (Throwable t) {
-                Verdict verdict = classify(Failure.of(Failure.Stage.SETTLE, t));
-                if (verdict.kind() == Verdict.Kind.CONFIGURATION) {
-                    pause(verdict.reason(), Failure.Stage.SETTLE, Optional.empty());
-                } else {
-                    health.failure(Failure.Stage.SETTLE, verdict.reason());
-                }
-                EventLog.connector(Level.WARN, "rootkey.source.settle_failed", "name", settings.name(),
-                        "count", chunk.size(), "reason", verdict.reason(), "detail", String.valueOf(t.getMessage()),
-                        "retry_in_ms", backoff.toMillis());
-                lock.lock();
-                try {
-                    inSettle -= chunk.size();
-                    for (int i = chunk.size() - 1; i >= 0; i--) {
-                        pendingSettlements.addFirst(chunk.get(i));
-                    }
-                    long wait = backoff.toNanos();
-                    while (wait > 0 && !settlerStop) {
-                        wait = settlerWake.awaitNanos(wait);
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } finally {
-                    lock.unlock();
-                }
-                backoff = doubled(backoff, settings.idleBackoffMax());
+                continue;
             }
+            Verdict verdict = sent.verdict;
+            if (verdict.kind() == Verdict.Kind.CONFIGURATION) {
+                pause(verdict.reason(), Failure.Stage.SETTLE, Optional.empty());
+            } else {
+                health.failure(Failure.Stage.SETTLE, verdict.reason());
+            }
+            Duration wait = queueBackoff(verdict, backoff);
+            EventLog.connector(Level.WARN, "rootkey.source.settle_failed", "name", settings.name(),
+                    "count", sent.unsent.size(), "reason", verdict.reason(), "detail", sent.detail,
+                    "retry_in_ms", wait.toMillis());
+            lock.lock();
+            try {
+                inSettle -= chunk.size();
+                for (int i = sent.unsent.size() - 1; i >= 0; i--) {
+                    pendingSettlements.addFirst(sent.unsent.get(i));
+                }
+                long nanos = wait.toNanos();
+                while (nanos > 0 && !settlerStop) {
+                    nanos = settlerWake.awaitNanos(nanos);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            backoff = doubled(backoff, settings.idleBackoffMax());
+        }
+    }
+
+    /**
+     * Sends {@code chunk} to the source. A refusal that retrying cannot fix (a {@link Verdict.Kind#PERMANENT}
+     * verdict, e.g. a 400 from the ack call) must not block every later settlement: the chunk is split in halves
+     * until the refused settlement is alone, which is then dropped with an ERROR (its lease expires and the queue
+     * redelivers the message) or, for a refused requeue, turned into a plain hand-back. Returns what is still to
+     * send after a failure that retrying may fix, in order.
+     */
+    private Sent send(List<Pending> chunk) {
+        List<Settlement> settlements = new ArrayList<>(chunk.size());
+        for (Pending p : chunk) {
+            settlements.add(p.settlement);
+        }
+        Verdict verdict;
+        String detail;
+        try {
+            settings.source().settle(settlements);
+            return Sent.DONE;
+        } catch (Throwable t) {
+            verdict = isFatal(t) ? Verdict.transientFailure("fatal_error") : classify(Failure.of(Failure.Stage.SETTLE, t));
+            detail = String.valueOf(t.getMessage());
+        }
+        if (verdict.kind() != Verdict.Kind.PERMANENT) {
+            return new Sent(chunk, verdict, detail);
+        }
+        if (chunk.size() == 1) {
+            return refused(chunk.get(0), verdict, detail);
+        }
+        int mid = chunk.size() / 2;
+        Sent left = send(chunk.subList(0, mid));
+        if (!left.unsent.isEmpty()) {
+            List<Pending> rest = new ArrayList<>(left.unsent);
+            rest.addAll(chunk.subList(mid, chunk.size()));
+            return new Sent(rest, left.verdict, left.detail);
+        }
+        return send(chunk.subList(mid, chunk.size()));
+    }
+
+    private Sent refused(Pending pending, Verdict verdict, String detail) {
+        Settlement settlement = pending.settlement;
+        Delivery delivery = settlement.delivery();
+        if (settlement.kind() == Settlement.Kind.REQUEUE) {
+            counters.requeued.decrement();
+            counters.released.increment();
+            counters.releasedToDeadLetter.increment();
+            EventLog.releasedToDeadLetter(delivery, "the queue refused to publish the message again ("
+                    + verdict.reason() + "): " + detail);
+            return send(List.of(new Pending(Settlement.retry(delivery, Duration.ZERO), pending.queuedNanos)));
+        }
+        EventLog.settleRefused(settlement, verdict.reason(), detail);
+        return Sent.DONE;
+    }
+
+    /** What {@link #send} could not send, and why. */
+    private static final class Sent {
+        static final Sent DONE = new Sent(List.of(), null, null);
+        final List<Pending> unsent;
+        final Verdict verdict;
+        final String detail;
+
+        Sent(List<Pending> unsent, Verdict verdict, String detail) {
+            this.unsent = unsent;
+            this.verdict = verdict;
+            this.detail = detail;
         }
     }
 
@@ -859,23 +1209,13 @@ public final class ConnectorEngine implements Connector {
 
     private void notifyHealth(Health h) {
         for (ConnectorListener listener : settings.listeners()) {
-            try {
-                listener.onHealthChanged(h);
-            } catch (RuntimeException e) {
-                EventLog.connector(Level.WARN, "rootkey.listener.failed", "listener", listener.getClass().getName(),
-                        "error", e.toString());
-            }
+            call(listener, "onHealthChanged", () -> listener.onHealthChanged(h));
         }
     }
 
     private void notifyBatch(Batch batch) {
         for (ConnectorListener listener : settings.listeners()) {
-            try {
-                listener.onBatchReceived(batch);
-            } catch (RuntimeException e) {
-                EventLog.connector(Level.WARN, "rootkey.listener.failed", "listener", listener.getClass().getName(),
-                        "error", e.toString());
-            }
+            call(listener, "onBatchReceived", () -> listener.onBatchReceived(batch));
         }
     }
 
@@ -884,8 +1224,10 @@ public final class ConnectorEngine implements Connector {
     /** One delivery being processed. */
     private final class Job implements Runnable {
         final Delivery delivery;
-        final long startedMillis;
+        final Instant receivedAt;
         final AtomicBoolean done = new AtomicBoolean();
+        /** The first delivery after a resume: if it is refused again, the probe was wrong. */
+        volatile boolean trial;
         volatile Outcome outcome;
         volatile StoredObject openObject;
         volatile boolean parked;
@@ -894,9 +1236,9 @@ public final class ConnectorEngine implements Connector {
         boolean claimReleased;
         final List<Job> waiters = new ArrayList<>(0);
 
-        Job(Delivery delivery, long startedMillis) {
+        Job(Delivery delivery, Instant receivedAt) {
             this.delivery = delivery;
-            this.startedMillis = startedMillis;
+            this.receivedAt = receivedAt;
         }
 
         @Override
@@ -927,11 +1269,14 @@ public final class ConnectorEngine implements Connector {
         final String reason;
         final Failure.Stage stage;
         final Optional<String> bucket;
+        /** After a {@link VirtualMachineError}: no probe, no resume. */
+        final boolean fatal;
 
-        Pause(String reason, Failure.Stage stage, Optional<String> bucket) {
+        Pause(String reason, Failure.Stage stage, Optional<String> bucket, boolean fatal) {
             this.reason = reason;
             this.stage = stage;
             this.bucket = bucket;
+            this.fatal = fatal;
         }
     }
 
@@ -943,6 +1288,9 @@ public final class ConnectorEngine implements Connector {
         final LongAdder exhausted = new LongAdder();
         final LongAdder terminal = new LongAdder();
         final LongAdder released = new LongAdder();
+        final LongAdder requeued = new LongAdder();
+        final LongAdder releasedToDeadLetter = new LongAdder();
+        final LongAdder leaseExpired = new LongAdder();
         final LongAdder bytesAnchored = new LongAdder();
 
         void count(Outcome outcome) {
@@ -956,20 +1304,22 @@ public final class ConnectorEngine implements Connector {
                 case EXHAUSTED: exhausted.increment(); break;
                 case TERMINAL: terminal.increment(); break;
                 case RELEASED: released.increment(); break;
+                case REQUEUED: requeued.increment(); break;
                 default: throw new IllegalStateException("unknown outcome " + outcome.kind());
             }
         }
 
-        ConnectorStats snapshot() {
+        ConnectorStats snapshot(int inFlight, int unsettled) {
             long a = anchored.sum();
             long s = skipped.sum();
             long r = retried.sum();
             long x = exhausted.sum();
             long t = terminal.sum();
             long l = released.sum();
+            long q = requeued.sum();
             long rec = received.sum();
-            long decided = a + s + r + x + t + l;
-            return new ConnectorStats(rec, a, s, r, x, t, l, Math.max(0, rec - decided), bytesAnchored.sum());
+            return new ConnectorStats(rec, a, s, r, x, t, l, q, releasedToDeadLetter.sum(), leaseExpired.sum(),
+                    inFlight, unsettled, bytesAnchored.sum());
         }
     }
 }

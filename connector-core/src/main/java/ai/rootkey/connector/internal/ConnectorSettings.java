@@ -1,6 +1,7 @@
 package ai.rootkey.connector.internal;
 
 import ai.rootkey.connector.Anchorer;
+import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.EventSource;
@@ -33,6 +34,7 @@ public record ConnectorSettings(
         int settleBatchSize,
         Duration settleInterval,
         Duration probeInterval,
+        Optional<Duration> leaseSafetyMargin,
         Clock clock,
         RandomGenerator random,
         String name) {
@@ -40,5 +42,18 @@ public record ConnectorSettings(
     /** Deliveries the engine may hold at once: one batch waiting beyond those being processed. */
     public int leaseLimit() {
         return concurrency + batchSize;
+    }
+
+    /**
+     * How much of a lease must be left to start reading or uploading: the configured margin, else
+     * max({@link Connector#DEFAULT_LEASE_SAFETY_MARGIN_MIN}, 10% of the lease's length).
+     */
+    public Duration leaseSafetyMargin(Duration leaseLength) {
+        if (leaseSafetyMargin.isPresent()) {
+            return leaseSafetyMargin.get();
+        }
+        Duration tenth = leaseLength.dividedBy(10);
+        return tenth.compareTo(Connector.DEFAULT_LEASE_SAFETY_MARGIN_MIN) > 0 ? tenth
+                : Connector.DEFAULT_LEASE_SAFETY_MARGIN_MIN;
     }
 }

@@ -77,6 +77,10 @@ public final class DefaultFailureClassifier implements FailureClassifier {
         if (status >= 400 && (failure.stage() == Failure.Stage.UPLOAD || failure.stage() == Failure.Stage.READ)) {
             return Verdict.permanent("http_" + status);
         }
+        if (status >= 400 && status < 500 && failure.stage() == Failure.Stage.SETTLE) {
+            // The queue refused this ack call for good (a malformed lease, say): sending it again cannot help.
+            return Verdict.permanent("http_" + status);
+        }
         return transientVerdict(failure, "http_" + status);
     }
 

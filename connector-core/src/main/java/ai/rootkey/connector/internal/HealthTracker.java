@@ -29,6 +29,8 @@ final class HealthTracker {
 
     private Lifecycle lifecycle = Lifecycle.NOT_STARTED;
     private String pauseReason;
+    private int leaseStreak;
+    private String leaseDetail;
     private final Map<Failure.Stage, Streak> streaks = new EnumMap<>(Failure.Stage.class);
     private Instant lastSuccess;
     private Backlog backlog;
@@ -86,6 +88,27 @@ final class HealthTracker {
         });
     }
 
+    /** A delivery outlived its lease, or had too little lease left to start; {@code detail} says by how much. */
+    void leaseLost(String detail) {
+        update(() -> {
+            leaseStreak++;
+            leaseDetail = detail;
+        });
+    }
+
+    /** A delivery was decided within its lease. */
+    void leaseKept() {
+        synchronized (this) {
+            if (leaseStreak == 0) {
+                return;
+            }
+        }
+        update(() -> {
+            leaseStreak = 0;
+            leaseDetail = null;
+        });
+    }
+
     synchronized void backlog(Backlog latest) {
         this.backlog = latest;
     }
@@ -119,7 +142,8 @@ final class HealthTracker {
         if (lifecycle != Lifecycle.RUNNING || pauseReason != null) {
             return Health.Status.DOWN;
         }
-        return degradedStage().isPresent() ? Health.Status.DEGRADED : Health.Status.UP;
+        return degradedStage().isPresent() || leaseStreak >= DEGRADED_AFTER ? Health.Status.DEGRADED
+                : Health.Status.UP;
     }
 
     private String reasonKey() {
@@ -132,7 +156,8 @@ final class HealthTracker {
         if (pauseReason != null) {
             return pauseReason;
         }
-        return degradedStage().map(s -> s + ":" + streaks.get(s).reason).orElse("running");
+        return degradedStage().map(s -> s + ":" + streaks.get(s).reason)
+                .orElse(leaseStreak >= DEGRADED_AFTER ? "leases" : "running");
     }
 
     private String describe() {
@@ -141,7 +166,11 @@ final class HealthTracker {
         }
         Optional<Failure.Stage> stage = degradedStage();
         if (stage.isEmpty()) {
-            return reasonKey;
+            return leaseStreak >= DEGRADED_AFTER
+                    ? "deliveries outlive their queue lease (" + leaseStreak + " in a row; last: " + leaseDetail
+                    + "): another consumer may process them twice; raise the queue's visibility timeout or lower "
+                    + "the concurrency"
+                    : reasonKey;
         }
         Streak streak = streaks.get(stage.get());
         Duration failingFor = Duration.between(streak.first, clock.instant());

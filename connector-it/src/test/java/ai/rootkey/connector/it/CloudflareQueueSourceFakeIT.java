@@ -87,7 +87,7 @@ class CloudflareQueueSourceFakeIT {
 
     private static String event(String key) {
         ObjectEvent e = new ObjectEvent(BUCKET, key, EventAction.PUT_OBJECT, OptionalLong.of(1024), Optional.of("etag"),
-                T0, Optional.empty());
+                Optional.of(T0), Optional.empty());
         return R2EventCodec.standard().toJson(e, "3f4b7e3dcab231cbfdaa90a6a28bd548");
     }
 
@@ -161,7 +161,7 @@ class CloudflareQueueSourceFakeIT {
         assertThat(deadLettered).as("seed %d: only the poison is dead-lettered", SEED).singleElement()
                 .satisfies(m -> {
                     assertThat(keyOf(m.body())).isEqualTo(POISON_KEY);
-                    assertThat(m.attempts()).isEqualTo(5);
+                    assertThat(m.attempts()).as("max_retries 5: six deliveries").isEqualTo(6);
                 });
         assertThat(fake.queue(dlqId).backlog()).as("seed %d: the DLQ holds the poison", SEED).singleElement()
                 .satisfies(m -> assertThat(m.id()).isEqualTo(deadLettered.get(0).id()));

@@ -84,12 +84,13 @@ class DeadLetterQueueIT {
 
             assertThat(first).hasSize(4);
             assertThat(first.subList(0, 3)).extracting(m -> m.key().orElseThrow()).containsExactlyElementsOf(keys);
-            assertThat(first).extracting(DeadLetterQueue.DeadLetter::attempts).containsOnly(1);
+            assertThat(first).as("a peek counts no attempt").extracting(DeadLetterQueue.DeadLetter::attempts)
+                    .containsOnly(0);
             assertThat(first.get(0).age(clock.instant())).isEqualTo(Duration.ofMinutes(90));
             assertThat(first.get(3).key()).isEmpty();
             assertThat(first.get(3).problem()).isPresent();
             assertThat(first.get(3).replayable()).isFalse();
-            assertThat(second).extracting(DeadLetterQueue.DeadLetter::attempts).containsOnly(2);
+            assertThat(second).extracting(DeadLetterQueue.DeadLetter::attempts).containsOnly(0);
         }
         assertThat(fake.queue(dlqId).backlog()).hasSize(4);
         assertThat(fake.queue(dlqId).inFlight()).isEmpty();
@@ -98,32 +99,45 @@ class DeadLetterQueueIT {
     }
 
     @Test
-    void peekingMoreOftenThanTheDlqConsumersMaxRetries_refreshesInsteadOfDropping() throws IOException {
+    void dryRunReplaysMoreOftenThanTheDlqConsumersMaxRetries_refreshInsteadOfDropping() throws IOException {
         fake.configureConsumer(dlqId, QueueConsumerSettings.defaults()); // Cloudflare's default: max_retries 3
         List<String> keys = deadLetter("invoices/", 3);
         fake.publishText(dlqId, "a text body");
         try (DeadLetterQueue dlq = dlq()) {
             for (int i = 0; i < 7; i++) {
-                assertThat(dlq.peek("", 10)).hasSize(4);
+                // each dry run pulls (one attempt) and hands back; on delivery max_retries + 1 it refreshes instead
+                assertThat(dlq.replay().dryRun(true).run().examined()).isEqualTo(4);
             }
         }
         assertThat(fake.queue(dlqId).deadLettered()).as("nothing dropped").isEmpty();
         assertThat(keysIn(fake.queue(dlqId).backlog().stream().filter(m -> m.contentType().equals("json")).toList()))
                 .containsExactlyInAnyOrderElementsOf(keys);
         assertThat(fake.queue(dlqId).backlog()).extracting(QueueMessage::body).contains("a text body");
-        assertThat(fake.queue(dlqId).backlog()).extracting(QueueMessage::attempts).allMatch(a -> a < 3);
+        assertThat(fake.queue(dlqId).backlog()).extracting(QueueMessage::attempts).allMatch(a -> a <= 3);
     }
 
     @Test
-    void peek_withPrefixAndLimit_showsOnlyThose_andHandsBackEverything() throws IOException {
-        deadLetter("receipts/", 150);
+    void peek_withPrefixAndLimit_showsOnlyThose_andLeasesNothing() throws IOException {
+        deadLetter("receipts/", 50);
         List<String> invoices = deadLetter("invoices/", 5);
         try (DeadLetterQueue dlq = dlq()) {
             assertThat(dlq.peek("invoices/", 3)).extracting(m -> m.key().orElseThrow())
                     .containsExactlyElementsOf(invoices.subList(0, 3));
         }
-        assertThat(fake.queue(dlqId).backlog()).hasSize(155);
+        assertThat(fake.queue(dlqId).backlog()).hasSize(55).extracting(QueueMessage::attempts).containsOnly(0);
         assertThat(fake.queue(dlqId).inFlight()).isEmpty();
+        assertThat(fake.requestCount(QueueEndpoint.PULL)).as("no pull, no lease").isZero();
+        assertThat(fake.requestCount(QueueEndpoint.PEEK)).isEqualTo(1);
+    }
+
+    @Test
+    void peek_seesTheFirstHundredMessagesOnly_CloudflaresLargestPeek() throws IOException {
+        deadLetter("receipts/", 150);
+        deadLetter("invoices/", 5);
+        try (DeadLetterQueue dlq = dlq()) {
+            assertThat(dlq.peek("", 1000)).hasSize(DeadLetterQueue.MAX_PEEK);
+            assertThat(dlq.peek("invoices/", 3)).as("beyond the first hundred").isEmpty();
+        }
     }
 
     @Test

@@ -44,8 +44,10 @@ import java.util.regex.Pattern;
  * <p>Meters (every one tagged {@code bucket} plus the builder's extra tags):
  * <ul>
  * <li>{@code rootkey.connector.deliveries} (counter, tag {@code outcome}: {@code anchored}, {@code skipped},
- * {@code retried}, {@code dead_lettered}, {@code terminal}, {@code released}). {@code dead_lettered} counts
- * transient failures on the last allowed attempt, which the queue moves to its dead-letter queue.</li>
+ * {@code retried}, {@code dead_lettered}, {@code terminal}, {@code released}, {@code requeued}).
+ * {@code dead_lettered} counts transient failures on the last allowed attempt, which the queue moves to its
+ * dead-letter queue; {@code requeued} counts deliveries handed back undecided on their last attempt and published
+ * again instead.</li>
  * <li>{@code rootkey.connector.received} (counter): deliveries received from the queue.</li>
  * <li>{@code rootkey.connector.anchored.bytes} (counter, base unit bytes): content bytes the API accepted.</li>
  * <li>{@code rootkey.connector.upload.duration} (timer, tag {@code outcome}): from the start of processing to

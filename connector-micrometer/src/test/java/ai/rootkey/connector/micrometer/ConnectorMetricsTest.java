@@ -43,8 +43,9 @@ class ConnectorMetricsTest {
         Connector connector = kit.start(b -> b.listener(metrics).filter(EventFilter.prefix("docs/"))
                 .concurrency(1).batchSize(1));
 
-        // 1: five transient failures in a row: four retries, then the last attempt, which the queue dead-letters.
-        kit.anchorer().failNext(5, AnchorFault.status(503));
+        // 1: six transient failures in a row (max_retries 5): five retries, then the last attempt, which the queue
+        // dead-letters.
+        kit.anchorer().failNext(6, AnchorFault.status(503));
         kit.bucket().put("docs/exhausted.pdf", "x".repeat(10));
         kit.runUntilIdle(connector);
         // 2: two transient failures, then anchored.
@@ -66,20 +67,20 @@ class ConnectorMetricsTest {
         kit.runUntilIdle(connector);
 
         assertThat(deliveries("anchored")).isEqualTo(6);
-        assertThat(deliveries("retried")).isEqualTo(4 + 2);
+        assertThat(deliveries("retried")).isEqualTo(5 + 2);
         assertThat(deliveries("dead_lettered")).isEqualTo(1);
         assertThat(deliveries("skipped")).isEqualTo(3);
         assertThat(deliveries("terminal")).isEqualTo(1);
         assertThat(deliveries("released")).isZero();
         assertThat(registry.get("rootkey.connector.retries").tags("reason", "http_503").functionCounter().count())
-                .isEqualTo(5);
+                .isEqualTo(6);
         assertThat(registry.get("rootkey.connector.retries").tags("reason", "http_429").functionCounter().count())
                 .isEqualTo(2);
         assertThat(registry.get("rootkey.connector.anchored.bytes").functionCounter().count()).isEqualTo(bytes);
         assertThat(registry.get("rootkey.connector.upload.duration").tags("outcome", "anchored").timer().count())
                 .isEqualTo(6);
         assertThat(registry.get("rootkey.connector.upload.duration").tags("outcome", "retried").timer().count())
-                .isEqualTo(6);
+                .isEqualTo(7);
         assertThat(registry.get("rootkey.connector.upload.duration").tags("outcome", "dead_lettered").timer().count())
                 .isEqualTo(1);
         assertThat(registry.get("rootkey.connector.upload.duration").tags("outcome", "terminal").timer().count())
@@ -92,7 +93,7 @@ class ConnectorMetricsTest {
 
         ConnectorStats stats = connector.stats();
         assertThat(registry.get("rootkey.connector.received").functionCounter().count()).isEqualTo(stats.received())
-                .isEqualTo(17);
+                .isEqualTo(18);
         assertThat(stats.anchored()).isEqualTo(6);
         assertThat(stats.exhausted()).isEqualTo(1);
         assertThat(stats.bytesAnchored()).isEqualTo(bytes);

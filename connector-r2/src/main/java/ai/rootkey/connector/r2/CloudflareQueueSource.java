@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
@@ -106,6 +107,7 @@ public final class CloudflareQueueSource implements EventSource {
     private final HttpClient httpClient;
     private final boolean ownsHttpClient;
     private final CloudflareApi api;
+    private final Clock clock;
     private final String messagesPath;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -118,6 +120,7 @@ public final class CloudflareQueueSource implements EventSource {
         this.codec = b.codec;
         this.httpClient = httpClient;
         this.ownsHttpClient = ownsHttpClient;
+        this.clock = b.clock;
         this.messagesPath = "/accounts/" + accountId + "/queues/" + Endpoints.pathSegment(queueId) + "/messages";
         this.api = new CloudflareApi(httpClient, baseUrl, apiToken, b.requestTimeout,
                 new CloudflareApi.Retry(b.apiAttempts, b.apiInitialBackoff, b.apiMaxBackoff), b.clock, b.sleeper,
@@ -131,7 +134,9 @@ public final class CloudflareQueueSource implements EventSource {
 
     /**
      * Leases up to {@code maxMessages} messages (clamped to 1..{@value #MAX_BATCH_SIZE}) and returns them with
-     * the queue's backlog when the reply reports it.
+     * the queue's backlog when the reply reports it. Each delivery carries its lease deadline (counted from before
+     * the request was sent, so it is never later than the queue's) and, for {@code json} and {@code text} bodies, the
+     * message as stored, so that it can be {@linkplain Settlement#requeue requeued}.
      */
     @Override
     public Batch receive(int maxMessages) throws IOException {
@@ -140,6 +145,7 @@ public final class CloudflareQueueSource implements EventSource {
         ObjectNode request = Json.MAPPER.createObjectNode();
         request.put("batch_size", batchSize);
         request.put("visibility_timeout_ms", visibilityTimeout.toMillis());
+        Instant leaseDeadline = clock.instant().plus(visibilityTimeout);
         JsonNode result = api.post("pull", messagesPath + "/pull", request);
         if (result == null || !result.isObject()) {
             throw new DependencyException("Cloudflare Queues pull answered without a result object", 200);
@@ -148,7 +154,7 @@ public final class CloudflareQueueSource implements EventSource {
         JsonNode messages = result.get("messages");
         if (messages != null && messages.isArray()) {
             for (JsonNode message : messages) {
-                toDelivery(message).ifPresent(deliveries::add);
+                toDelivery(message).map(d -> d.withLeaseDeadline(leaseDeadline)).ifPresent(deliveries::add);
             }
         }
         return new Batch(deliveries, backlog(result));
@@ -170,7 +176,9 @@ public final class CloudflareQueueSource implements EventSource {
         JsonNode bodyNode = message.get("body");
         String body = bodyNode == null || bodyNode.isNull() ? ""
                 : bodyNode.isTextual() ? bodyNode.textValue() : bodyNode.toString();
-        return Optional.of(QueueBodies.toDelivery(codec, id == null ? leaseId : id, leaseId, attempts, contentType, body));
+        Delivery delivery = QueueBodies.toDelivery(codec, id == null ? leaseId : id, leaseId, attempts, contentType,
+                body);
+        return Optional.of(QueueBodies.storedMessage(contentType, body).map(delivery::withMessage).orElse(delivery));
     }
 
     private static Optional<Backlog> backlog(JsonNode result) {
@@ -190,10 +198,14 @@ public final class CloudflareQueueSource implements EventSource {
     }
 
     /**
-     * Acks and retries the given deliveries, in calls of at most {@value #MAX_BATCH_SIZE} leases. A retry's delay
-     * is rounded up to whole seconds and capped at {@link #MAX_RETRY_DELAY}. Leases the queue no longer knows
-     * (expired, already settled) come back as warnings, which are logged, not thrown. When a later call fails the
-     * earlier ones stay applied; calling again with the same settlements is safe.
+     * Acks, retries and requeues the given deliveries, in calls of at most {@value #MAX_BATCH_SIZE} leases. A
+     * retry's delay is rounded up to whole seconds and capped at {@link #MAX_RETRY_DELAY}. A requeue publishes the
+     * stored message again (publish-batch calls), and only after that succeeded is its lease acked in the same ack
+     * call as the rest. Leases the queue no longer knows (expired, already settled) come back as warnings, which are
+     * logged, not thrown. When a later call fails the earlier ones stay applied; calling again with the same
+     * settlements is safe (a requeue may then publish twice: consumers are idempotent).
+     *
+     * @throws IllegalArgumentException for a requeue of a delivery {@link #canRequeue(Delivery)} refuses
      */
     @Override
     public void settle(List<Settlement> settlements) throws IOException {
@@ -201,19 +213,72 @@ public final class CloudflareQueueSource implements EventSource {
         ensureOpen();
         for (int from = 0; from < settlements.size(); from += MAX_BATCH_SIZE) {
             List<Settlement> chunk = settlements.subList(from, Math.min(settlements.size(), from + MAX_BATCH_SIZE));
+            List<ObjectNode> republish = new ArrayList<>();
+            List<Integer> sizes = new ArrayList<>();
             ObjectNode request = Json.MAPPER.createObjectNode();
             ArrayNode acks = request.putArray("acks");
             ArrayNode retries = request.putArray("retries");
             for (Settlement s : chunk) {
-                if (s.kind() == Settlement.Kind.ACK) {
-                    acks.addObject().put("lease_id", s.delivery().leaseId());
-                } else {
-                    retries.addObject().put("lease_id", s.delivery().leaseId()).put("delay_seconds", delaySeconds(s.delay()));
+                switch (s.kind()) {
+                    case ACK:
+                        acks.addObject().put("lease_id", s.delivery().leaseId());
+                        break;
+                    case RETRY:
+                        retries.addObject().put("lease_id", s.delivery().leaseId())
+                                .put("delay_seconds", delaySeconds(s.delay()));
+                        break;
+                    case REQUEUE: {
+                        if (!canRequeue(s.delivery())) {
+                            throw new IllegalArgumentException("cannot requeue message " + s.delivery().messageId()
+                                    + ": only json and text messages of at most " + MAX_MESSAGE_BYTES
+                                    + " bytes can be published again");
+                        }
+                        Delivery.Message stored = s.delivery().message().orElseThrow();
+                        republish.add(QueueBodies.publication(stored));
+                        sizes.add(stored.body().getBytes(StandardCharsets.UTF_8).length);
+                        acks.addObject().put("lease_id", s.delivery().leaseId());
+                        break;
+                    }
+                    default:
+                        throw new IllegalStateException("unknown settlement " + s.kind());
                 }
+            }
+            if (!republish.isEmpty()) {
+                publishMessages(republish, sizes, "requeue");
             }
             JsonNode result = api.post("ack", messagesPath + "/ack", request);
             logWarnings(result, acks.size(), retries.size());
         }
+    }
+
+    /**
+     * True for a delivery this source pulled with a {@code json} or {@code text} body of at most
+     * {@value #MAX_MESSAGE_BYTES} bytes: the publish API takes those two content types only.
+     */
+    @Override
+    public boolean canRequeue(Delivery delivery) {
+        return delivery.message().map(QueueBodies::isPublishable).orElse(false);
+    }
+
+    /**
+     * The consumer's {@code max_retries}, read from {@code GET .../consumers} (the first consumer that has the
+     * setting, normally the one HTTP pull consumer). Empty when no consumer reports it.
+     *
+     * @throws ConfigurationException when the token may not read consumer settings (403)
+     * @throws IOException            when the API cannot be reached
+     */
+    @Override
+    public OptionalInt maxRetries() throws IOException {
+        JsonNode consumers = consumers();
+        if (consumers != null && consumers.isArray()) {
+            for (JsonNode consumer : consumers) {
+                JsonNode value = consumer.path("settings").path("max_retries");
+                if (value.canConvertToInt() && value.asInt() >= 0) {
+                    return OptionalInt.of(value.asInt());
+                }
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** A retry delay in whole seconds as the API wants it: rounded up, within [0, 43200]. */
@@ -311,6 +376,11 @@ public final class CloudflareQueueSource implements EventSource {
             messages.add(message(body, "jsonBodies[" + i + "]"));
             sizes.add(body.getBytes(StandardCharsets.UTF_8).length);
         }
+        publishMessages(messages, sizes, "publish_batch");
+    }
+
+    /** Publish-batch calls of at most {@value #MAX_PUBLISH_BATCH_SIZE} messages and about 250 KB of bodies. */
+    private void publishMessages(List<ObjectNode> messages, List<Integer> sizes, String operation) throws IOException {
         int from = 0;
         while (from < messages.size()) {
             ObjectNode request = Json.MAPPER.createObjectNode();
@@ -323,7 +393,7 @@ public final class CloudflareQueueSource implements EventSource {
                 bytes += sizes.get(i);
                 i++;
             }
-            api.post("publish_batch", messagesPath + "/batch", request);
+            api.post(operation, messagesPath + "/batch", request);
             from = i;
         }
     }

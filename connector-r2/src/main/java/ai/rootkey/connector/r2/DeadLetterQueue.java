@@ -42,15 +42,17 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p><b>Peeking leases.</b> Cloudflare has no read-only view of a queue: a pull leases what it returns. Peek
- * pulls with a short lease ({@link Builder#lease(Duration)}), holds every lease until it has seen enough, then
- * hands every message back with a retry of delay 0, so each is visible again at once; it never acks. Each peek
- * therefore counts one delivery attempt on every message it saw ({@code attempts} grows by one), and the
- * dead-letter queue's own consumer drops (or moves on) a message retried when its attempts reach that consumer's
- * {@code max_retries}: give the dead-letter queue's consumer {@code max_retries} 100 and no dead-letter queue of
- * its own. When the token may read that setting, a message that has reached it is not retried but refreshed: its
- * body is published to the dead-letter queue again (a new message id, attempts from zero) and the old delivery
- * acked. If a peek dies before handing the messages back, they come back by themselves when the lease ends.
+ * <p><b>Peeking costs nothing.</b> {@link #peek} uses Cloudflare's {@code POST .../messages/peek}, which shows
+ * messages without leasing them and without counting an attempt (API reference; {@code cloudflare-typescript}'s
+ * {@code messages.peek}). One peek shows at most {@value #MAX_PEEK} messages, the ones a pull would hand out next.
+ *
+ * <p><b>Replay leases.</b> A replay must ack what it replayed, so it pulls with a short lease
+ * ({@link Builder#lease(Duration)}), and hands back what it does not replay with a retry of delay 0; each such
+ * hand-back counts one attempt. The dead-letter queue's own consumer drops (or moves on) a message retried on its
+ * delivery {@code max_retries + 1}; when the token may read that setting, a message on that delivery is not retried
+ * but refreshed: its body is published to the dead-letter queue again (a new message id, attempts from zero) and
+ * the old delivery acked. If a replay dies before handing the messages back, they come back by themselves when the
+ * lease ends.
  *
  * <p><b>Replay never loses a message.</b> For each batch it publishes the bodies to the event queue (as
  * {@code json}) and acks them from the dead-letter queue only after the publish succeeded. Interrupted between
@@ -62,8 +64,10 @@ import java.util.function.Consumer;
  * releases the HTTP client when this object built it.
  */
 public final class DeadLetterQueue implements AutoCloseable {
-    /** How long a peek or replay holds the messages it pulled: 2 minutes. */
+    /** How long a replay holds the messages it pulled: 2 minutes. */
     public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
+    /** The most messages one peek shows: Cloudflare's largest peek batch. */
+    public static final int MAX_PEEK = CloudflareQueueSource.MAX_BATCH_SIZE;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterQueue.class);
     private static final int SETTLE_CHUNK = CloudflareQueueSource.MAX_BATCH_SIZE;
@@ -109,8 +113,9 @@ public final class DeadLetterQueue implements AutoCloseable {
     // ------------------------------------------------------------------ peek
 
     /**
-     * Up to {@code limit} messages whose key starts with {@code keyPrefix} ({@code ""} for all), oldest first,
-     * handed back afterwards (see the class comment: each counts one attempt).
+     * Up to {@code limit} messages whose key starts with {@code keyPrefix} ({@code ""} for all), in the order a pull
+     * would hand them out, from one peek of the first {@value #MAX_PEEK} visible messages: no lease is taken and no
+     * attempt counted (see the class comment).
      *
      * @throws IOException            the API could not be reached
      * @throws ConfigurationException the token or ids are refused
@@ -118,24 +123,19 @@ public final class DeadLetterQueue implements AutoCloseable {
     public List<DeadLetter> peek(String keyPrefix, int limit) throws IOException {
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         requirePositive(limit, "limit");
-        Map<String, Pulled> held = new LinkedHashMap<>();
+        ObjectNode request = Json.MAPPER.createObjectNode();
+        request.put("batch_size", MAX_PEEK);
+        JsonNode result = dlq.post("peek", dlqPath + "/messages/peek", request);
+        JsonNode messages = result == null ? null : result.get("messages");
         List<DeadLetter> found = new ArrayList<>();
-        try {
-            while (found.size() < limit) {
-                List<Pulled> batch = pull(CloudflareQueueSource.MAX_BATCH_SIZE);
-                boolean fresh = false;
-                for (Pulled m : batch) {
-                    fresh |= held.put(m.letter.messageId(), m) == null;
-                    if (found.size() < limit && matches(m.letter, keyPrefix) && !contains(found, m)) {
-                        found.add(m.letter);
-                    }
-                }
-                if (!fresh) {
-                    break;
-                }
+        if (messages == null || !messages.isArray()) {
+            return found;
+        }
+        for (JsonNode m : messages) {
+            DeadLetter letter = letter(m, m.path("ref").asText("peek"));
+            if (found.size() < limit && matches(letter, keyPrefix)) {
+                found.add(letter);
             }
-        } finally {
-            handBack(held.values());
         }
         return List.copyOf(found);
     }
@@ -277,7 +277,8 @@ public final class DeadLetterQueue implements AutoCloseable {
      * One dead-lettered message.
      *
      * @param messageId   the queue's message id (stable across deliveries)
-     * @param attempts    deliveries of this message by the dead-letter queue, this peek included
+     * @param attempts    deliveries of this message by the dead-letter queue so far (a peek counts none; a replay's
+     *                    pull counts one)
      * @param publishedAt when it was put in the dead-letter queue
      * @param event       the event, when the body is one
      * @param problem     why the body is not an event, when it is not
@@ -344,19 +345,24 @@ public final class DeadLetterQueue implements AutoCloseable {
             if (leaseId.isEmpty()) {
                 continue; // cannot be settled: it comes back when its lease ends
             }
-            String id = m.path("id").asText(leaseId);
-            int attempts = Math.max(1, m.path("attempts").asInt(1));
-            long timestamp = Math.max(0, m.path("timestamp_ms").asLong(0));
-            String contentType = m.path("metadata").path("CF-Content-Type").asText("");
-            JsonNode bodyNode = m.get("body");
-            String raw = bodyNode == null || bodyNode.isNull() ? ""
-                    : bodyNode.isTextual() ? bodyNode.textValue() : bodyNode.toString();
-            Delivery delivery = QueueBodies.toDelivery(codec, id, leaseId, attempts, contentType, raw);
-            String text = QueueBodies.bodyText(contentType, raw);
-            out.add(new Pulled(new DeadLetter(id, attempts, Instant.ofEpochMilli(timestamp), delivery.event(),
-                    delivery.parseFailure().map(Delivery.ParseFailure::reason), text), leaseId));
+            out.add(new Pulled(letter(m, leaseId), leaseId));
         }
         return out;
+    }
+
+    /** One pulled or peeked message; {@code handle} stands in for the id when the message has none. */
+    private DeadLetter letter(JsonNode m, String handle) {
+        String id = m.path("id").asText(handle);
+        int attempts = Math.max(0, m.path("attempts").asInt(0));
+        long timestamp = Math.max(0, m.path("timestamp_ms").asLong(0));
+        String contentType = m.path("metadata").path("CF-Content-Type").asText("");
+        JsonNode bodyNode = m.get("body");
+        String raw = bodyNode == null || bodyNode.isNull() ? ""
+                : bodyNode.isTextual() ? bodyNode.textValue() : bodyNode.toString();
+        Delivery delivery = QueueBodies.toDelivery(codec, id, handle, Math.max(1, attempts), contentType, raw);
+        String text = QueueBodies.bodyText(contentType, raw);
+        return new DeadLetter(id, attempts, Instant.ofEpochMilli(timestamp), delivery.event(),
+                delivery.parseFailure().map(Delivery.ParseFailure::reason), text);
     }
 
     /** Acks ({@code ack}) or retries with delay 0 the given leases, in chunks of 100. */
@@ -377,8 +383,8 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     /**
-     * Best effort: what fails to be handed back becomes visible when its lease ends. A message whose attempts have
-     * reached the dead-letter queue consumer's {@code max_retries} would be dropped by a retry (and by an expiring
+     * Best effort: what fails to be handed back becomes visible when its lease ends. A message on its last delivery
+     * by the dead-letter queue's consumer ({@code max_retries + 1}) would be dropped by a retry (and by an expiring
      * lease alike), so it is refreshed instead: a copy of its body is published to the dead-letter queue, then the
      * old delivery is acked (new message id, attempts from zero, age from now).
      */
@@ -390,7 +396,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         List<Pulled> refresh = new ArrayList<>();
         OptionalInt maxRetries = consumerMaxRetries();
         for (Pulled m : held) {
-            (maxRetries.isPresent() && m.letter.attempts() >= maxRetries.getAsInt() ? refresh : retry).add(m);
+            (maxRetries.isPresent() && m.letter.attempts() >= maxRetries.getAsInt() + 1 ? refresh : retry).add(m);
         }
         try {
             settle(retry, false);
@@ -423,10 +429,9 @@ public final class DeadLetterQueue implements AutoCloseable {
                 dlq.post("refresh", dlqPath + "/messages/batch", request);
                 settle(chunk, true);
             }
-            LOG.atWarn().log("rootkey.dlq.refreshed count={} max_retries={} note=\"these messages had used up the "
-                    + "dead-letter queue consumer's max_retries; they were re-published to the dead-letter queue (new "
-                    + "ids) so that handing them back does not drop them: raise that consumer's max_retries to 100\"",
-                    messages.size(), maxRetries);
+            LOG.atWarn().log("rootkey.dlq.refreshed count={} max_retries={} note=\"these messages were on the "
+                    + "dead-letter queue consumer's last delivery; they were re-published to the dead-letter queue (new "
+                    + "ids) so that handing them back does not drop them\"", messages.size(), maxRetries);
         } catch (IOException | RuntimeException e) {
             LOG.atError().log("rootkey.dlq.refresh_failed count={} error=\"{}\" note=\"these messages had used up "
                     + "the dead-letter queue consumer's max_retries; Cloudflare drops them when their lease ends\"",
@@ -438,18 +443,9 @@ public final class DeadLetterQueue implements AutoCloseable {
         return prefix.isEmpty() || letter.key().map(k -> k.startsWith(prefix)).orElse(false);
     }
 
-    private static boolean contains(List<DeadLetter> found, Pulled m) {
-        for (DeadLetter d : found) {
-            if (d.messageId().equals(m.letter.messageId())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
-     * The dead-letter queue consumer's {@code max_retries}, when the token may read consumer settings: a message
-     * whose attempts reach it is dropped on its next hand-back.
+     * The dead-letter queue consumer's {@code max_retries}, when the token may read consumer settings: a message on
+     * delivery {@code max_retries + 1} is dropped on its next hand-back.
      */
     public OptionalInt consumerMaxRetries() {
         try {

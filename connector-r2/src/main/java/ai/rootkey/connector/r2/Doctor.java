@@ -3,6 +3,7 @@ package ai.rootkey.connector.r2;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.LogSafe;
+import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.r2.internal.CloudflareApi;
 import ai.rootkey.connector.r2.internal.Endpoints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,10 +32,11 @@ import java.util.OptionalInt;
 public final class Doctor {
     /** The upload rate the lease check assumes is plausible for one object: 1 MiB/s. */
     public static final long PLAUSIBLE_BYTES_PER_SECOND = 1024 * 1024;
-    /** The {@code max_retries} this connector expects of the queue's consumer (DESIGN 6.2). */
-    public static final int EXPECTED_MAX_RETRIES = 5;
-    /** Below this {@code max_retries} on the dead-letter queue's consumer, peeks put messages at risk. */
-    public static final int MIN_DLQ_MAX_RETRIES = 10;
+    /**
+     * The {@code max_retries} this connector is tuned for (DESIGN 6.2): six deliveries, whose back-off spans about
+     * half an hour. The connector reads the real value at start and adapts to it.
+     */
+    public static final int EXPECTED_MAX_RETRIES = RetryPolicy.DEFAULT_MAX_RETRIES;
 
     private Doctor() {
     }
@@ -213,11 +215,13 @@ public final class Doctor {
                 checks.add(Check.warn(retries, "not set (Cloudflare's default is 3)", "set max_retries to "
                         + EXPECTED_MAX_RETRIES + " (wrangler ... --message-retries 5)"));
             } else if (maxRetries.asInt() != EXPECTED_MAX_RETRIES) {
-                checks.add(Check.warn(retries, "max_retries=" + maxRetries.asInt() + ", the connector's retry policy "
-                        + "assumes " + EXPECTED_MAX_RETRIES, "set max_retries to " + EXPECTED_MAX_RETRIES
-                        + " (wrangler ... --message-retries 5), or give the connector a matching RetryPolicy"));
+                checks.add(Check.warn(retries, "max_retries=" + maxRetries.asInt() + ": " + (maxRetries.asInt() + 1)
+                        + " deliveries before the dead-letter queue (the connector reads this at start)",
+                        "set max_retries to " + EXPECTED_MAX_RETRIES + " (wrangler ... --message-retries 5): six "
+                                + "deliveries give transient failures about half an hour of back-off"));
             } else {
-                checks.add(Check.ok(retries, "max_retries=" + EXPECTED_MAX_RETRIES));
+                checks.add(Check.ok(retries, "max_retries=" + EXPECTED_MAX_RETRIES + ": "
+                        + (EXPECTED_MAX_RETRIES + 1) + " deliveries before the dead-letter queue"));
             }
             String deadLetter = pull.path("dead_letter_queue").asText("");
             checks.add(deadLetter.isEmpty()
@@ -241,14 +245,8 @@ public final class Doctor {
             source.probe();
             OptionalInt maxRetries = dlq.consumerMaxRetries();
             String detail = "dead-letter queue " + config.dlqId().get() + " reachable";
-            if (maxRetries.isPresent() && maxRetries.getAsInt() < MIN_DLQ_MAX_RETRIES) {
-                checks.add(Check.warn(name, detail + "; its consumer has max_retries=" + maxRetries.getAsInt(),
-                        "each dlq peek counts one attempt: raise the dead-letter queue consumer's max_retries to 100 "
-                                + "so peeks cannot make Cloudflare drop messages"));
-            } else {
-                checks.add(Check.ok(name, detail + (maxRetries.isPresent() ? ", consumer max_retries="
-                        + maxRetries.getAsInt() : "")));
-            }
+            checks.add(Check.ok(name, detail + (maxRetries.isPresent() ? ", consumer max_retries="
+                    + maxRetries.getAsInt() : "")));
         } catch (Exception e) {
             checks.add(failure(name, e, "check R2_DLQ_ID (the dead-letter queue's id, not its name)"));
         }

@@ -48,7 +48,7 @@ public final class R2Connector {
         private S3Client s3Client;
         private HttpClient httpClient;
         private boolean checkBucket = true;
-        private Duration visibilityTimeout = CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT;
+        private Duration visibilityTimeout;
         private Function<R2ObjectReader, EventSource> sourceFactory;
 
         private Builder() {
@@ -113,8 +113,9 @@ public final class R2Connector {
         }
 
         /**
-         * How long a pulled message stays leased. Default 10 minutes; it must cover the upload of the largest file,
-         * since a lease cannot be extended.
+         * How long a pulled message stays leased, overriding the configuration's
+         * ({@link R2ConnectorConfig#visibilityTimeout()}, {@code R2_VISIBILITY_TIMEOUT_SECONDS}, default 10 minutes).
+         * It must cover the upload of the largest file, since a lease cannot be extended.
          */
         public Builder visibilityTimeout(Duration visibilityTimeout) {
             this.visibilityTimeout = Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
@@ -146,7 +147,7 @@ public final class R2Connector {
                         .apiToken(config.apiToken())
                         .baseUrl(config.apiBaseUrl())
                         .allowInsecureLoopbackForTesting(config.allowInsecureLoopback())
-                        .visibilityTimeout(visibilityTimeout);
+                        .visibilityTimeout(visibilityTimeout != null ? visibilityTimeout : config.visibilityTimeout());
                 RootkeyAnchorer.Builder anchorer = RootkeyAnchorer.builder()
                         .apiKey(config.rootkeyApiKey())
                         .apiUrl(config.rootkeyApiUrl())

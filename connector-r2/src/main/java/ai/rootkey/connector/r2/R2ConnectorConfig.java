@@ -7,6 +7,7 @@ import ai.rootkey.connector.LogSafe;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -29,9 +30,9 @@ import java.util.regex.Pattern;
  *
  * <p>Environment variables: {@code CLOUDFLARE_ACCOUNT_ID}, {@code CLOUDFLARE_API_TOKEN}, {@code R2_QUEUE_ID},
  * {@code R2_BUCKET}, {@code R2_ACCESS_KEY_ID}, {@code R2_SECRET_ACCESS_KEY} and {@code ROOTKEY_API_KEY} are required;
- * {@code CLOUDFLARE_API_BASE_URL}, {@code R2_DLQ_ID}, {@code R2_JURISDICTION}, {@code R2_ENDPOINT}, {@code R2_PREFIX},
- * {@code ROOTKEY_API_URL}, {@code ROOTKEY_MAX_FILE_SIZE_BYTES} and {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK} are
- * optional. A blank value counts as unset. Every URL must be https; plain http is accepted only to a loopback host
+ * {@code CLOUDFLARE_API_BASE_URL}, {@code R2_DLQ_ID}, {@code R2_SESSION_TOKEN}, {@code R2_JURISDICTION},
+ * {@code R2_ENDPOINT}, {@code R2_PREFIX}, {@code R2_VISIBILITY_TIMEOUT_SECONDS}, {@code ROOTKEY_API_URL},
+ * {@code ROOTKEY_MAX_FILE_SIZE_BYTES} and {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK} are optional. A blank value counts as unset. Every URL must be https; plain http is accepted only to a loopback host
  * and only with {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK=true}.
  */
 public final class R2ConnectorConfig {
@@ -41,6 +42,13 @@ public final class R2ConnectorConfig {
     public static final URI DEFAULT_ROOTKEY_API_URL = URI.create("https://api.rootkey.ai");
     /** The largest object anchored when {@code ROOTKEY_MAX_FILE_SIZE_BYTES} is not set: 500 MiB, as the Worker. */
     public static final long DEFAULT_MAX_FILE_SIZE_BYTES = Connector.DEFAULT_MAX_FILE_SIZE_BYTES;
+    /**
+     * How long a pulled message stays leased when {@code R2_VISIBILITY_TIMEOUT_SECONDS} is not set: 10 minutes, long
+     * enough to upload 500 MiB at under 1 MiB/s. A lease cannot be extended.
+     */
+    public static final Duration DEFAULT_VISIBILITY_TIMEOUT = CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT;
+    /** The longest lease Cloudflare grants: 12 hours. */
+    public static final Duration MAX_VISIBILITY_TIMEOUT = CloudflareQueueSource.MAX_VISIBILITY_TIMEOUT;
 
     private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$");
     private static final Pattern QUEUE_ID = Pattern.compile("^[0-9a-f]{32}$");
@@ -57,9 +65,11 @@ public final class R2ConnectorConfig {
         BUCKET("R2_BUCKET", "bucket", true),
         ACCESS_KEY_ID("R2_ACCESS_KEY_ID", "accessKeyId", true),
         SECRET_ACCESS_KEY("R2_SECRET_ACCESS_KEY", "secretAccessKey", true),
+        SESSION_TOKEN("R2_SESSION_TOKEN", "sessionToken", false),
         JURISDICTION("R2_JURISDICTION", "jurisdiction", false),
         R2_ENDPOINT("R2_ENDPOINT", "r2Endpoint", false),
         PREFIX("R2_PREFIX", "prefix", false),
+        VISIBILITY_TIMEOUT("R2_VISIBILITY_TIMEOUT_SECONDS", "visibilityTimeout", false),
         ROOTKEY_API_URL("ROOTKEY_API_URL", "rootkeyApiUrl", false),
         ROOTKEY_API_KEY("ROOTKEY_API_KEY", "rootkeyApiKey", true),
         MAX_FILE_SIZE_BYTES("ROOTKEY_MAX_FILE_SIZE_BYTES", "maxFileSizeBytes", false),
@@ -88,9 +98,11 @@ public final class R2ConnectorConfig {
     private final String bucket;
     private final String accessKeyId;
     private final Secret secretAccessKey;
+    private final Optional<Secret> sessionToken;
     private final Optional<Jurisdiction> jurisdiction;
     private final Optional<URI> r2Endpoint;
     private final Optional<String> prefix;
+    private final Duration visibilityTimeout;
     private final URI rootkeyApiUrl;
     private final Secret rootkeyApiKey;
     private final long maxFileSizeBytes;
@@ -105,9 +117,11 @@ public final class R2ConnectorConfig {
         this.bucket = b.bucket;
         this.accessKeyId = b.accessKeyId;
         this.secretAccessKey = b.secretAccessKey;
+        this.sessionToken = Optional.ofNullable(b.sessionToken);
         this.jurisdiction = Optional.ofNullable(b.jurisdiction);
         this.r2Endpoint = Optional.ofNullable(b.r2Endpoint);
         this.prefix = Optional.ofNullable(b.prefix);
+        this.visibilityTimeout = b.visibilityTimeout;
         this.rootkeyApiUrl = b.rootkeyApiUrl;
         this.rootkeyApiKey = b.rootkeyApiKey;
         this.maxFileSizeBytes = b.maxFileSizeBytes;
@@ -147,9 +161,11 @@ public final class R2ConnectorConfig {
         read.apply(Setting.BUCKET, (v, name) -> b.bucket = checkBucket(v, name));
         read.apply(Setting.ACCESS_KEY_ID, (v, name) -> b.accessKeyId = checkCredentialText(v, name));
         read.apply(Setting.SECRET_ACCESS_KEY, (v, name) -> b.secretAccessKey = checkSecret(v, name));
+        read.apply(Setting.SESSION_TOKEN, (v, name) -> b.sessionToken = checkSecret(v, name));
         read.apply(Setting.JURISDICTION, (v, name) -> b.jurisdiction = checkJurisdiction(v, name));
         read.apply(Setting.R2_ENDPOINT, (v, name) -> b.r2Endpoint = parseUrl(v, name));
         read.apply(Setting.PREFIX, (v, name) -> b.prefix = checkPrefix(v, name));
+        read.apply(Setting.VISIBILITY_TIMEOUT, (v, name) -> b.visibilityTimeout = parseVisibilityTimeout(v, name));
         read.apply(Setting.ROOTKEY_API_URL, (v, name) -> b.rootkeyApiUrl = parseUrl(v, name));
         read.apply(Setting.ROOTKEY_API_KEY, (v, name) -> b.rootkeyApiKey = checkSecret(v, name));
         read.apply(Setting.MAX_FILE_SIZE_BYTES, (v, name) -> b.maxFileSizeBytes = parseMaxFileSize(v, name));
@@ -223,6 +239,14 @@ public final class R2ConnectorConfig {
         return secretAccessKey;
     }
 
+    /**
+     * The session token of temporary R2 credentials (an STS-style token that comes with a temporary access key id and
+     * secret), when set; signed requests then carry it. A secret: never logged.
+     */
+    public Optional<Secret> sessionToken() {
+        return sessionToken;
+    }
+
     /** The bucket's jurisdiction, when it has one. */
     public Optional<Jurisdiction> jurisdiction() {
         return jurisdiction;
@@ -243,6 +267,14 @@ public final class R2ConnectorConfig {
     /** Only keys starting with this prefix are anchored, when set. */
     public Optional<String> prefix() {
         return prefix;
+    }
+
+    /**
+     * How long a pulled message stays leased; default {@link #DEFAULT_VISIBILITY_TIMEOUT}. It must cover the wait in
+     * the connector plus the upload of the largest file: a lease cannot be extended.
+     */
+    public Duration visibilityTimeout() {
+        return visibilityTimeout;
     }
 
     /** The ROOTKey API URL; default {@link #DEFAULT_ROOTKEY_API_URL}. */
@@ -270,10 +302,11 @@ public final class R2ConnectorConfig {
     public String toString() {
         return "R2ConnectorConfig[accountId=" + accountId + ", apiToken=redacted, apiBaseUrl=" + apiBaseUrl
                 + ", queueId=" + queueId + ", dlqId=" + dlqId.orElse("none") + ", bucket=" + bucket
-                + ", accessKeyId=" + accessKeyId + ", secretAccessKey=redacted, jurisdiction="
+                + ", accessKeyId=" + accessKeyId + ", secretAccessKey=redacted, sessionToken="
+                + (sessionToken.isPresent() ? "redacted" : "none") + ", jurisdiction="
                 + jurisdiction.map(Jurisdiction::wireName).orElse("none") + ", r2Endpoint="
                 + r2Endpoint.map(URI::toString).orElse("none") + ", prefix="
-                + prefix.map(LogSafe::quoted).orElse("none")
+                + prefix.map(LogSafe::quoted).orElse("none") + ", visibilityTimeout=" + visibilityTimeout
                 + ", rootkeyApiUrl=" + rootkeyApiUrl + ", rootkeyApiKey=redacted, maxFileSizeBytes=" + maxFileSizeBytes
                 + ", allowInsecureLoopback=" + allowInsecureLoopback + "]";
     }
@@ -375,6 +408,25 @@ public final class R2ConnectorConfig {
                 + Connector.MAX_FILE_SIZE_LIMIT_BYTES + " (got " + LogSafe.quoted(shown) + ")");
     }
 
+    private static Duration parseVisibilityTimeout(String value, String name) {
+        if (DIGITS.matcher(value).matches() && value.length() <= 6) {
+            return checkVisibilityTimeout(Duration.ofSeconds(Long.parseLong(value)), name);
+        }
+        throw visibilityProblem(name, LogSafe.quoted(value));
+    }
+
+    private static Duration checkVisibilityTimeout(Duration timeout, String name) {
+        if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(MAX_VISIBILITY_TIMEOUT) > 0) {
+            throw visibilityProblem(name, timeout.getSeconds() + " s");
+        }
+        return timeout;
+    }
+
+    private static IllegalArgumentException visibilityProblem(String name, String shown) {
+        return new IllegalArgumentException(name + " must be a whole number of seconds between 1 and "
+                + MAX_VISIBILITY_TIMEOUT.getSeconds() + " (12 h, Cloudflare's longest lease); got " + shown);
+    }
+
     private static boolean parseBoolean(String value, String name) {
         if (value.equalsIgnoreCase("true")) {
             return true;
@@ -436,9 +488,11 @@ public final class R2ConnectorConfig {
         private String bucket;
         private String accessKeyId;
         private Secret secretAccessKey;
+        private Secret sessionToken;
         private Jurisdiction jurisdiction;
         private URI r2Endpoint;
         private String prefix;
+        private Duration visibilityTimeout = DEFAULT_VISIBILITY_TIMEOUT;
         private URI rootkeyApiUrl;
         private Secret rootkeyApiKey;
         private long maxFileSizeBytes = DEFAULT_MAX_FILE_SIZE_BYTES;
@@ -499,6 +553,22 @@ public final class R2ConnectorConfig {
         /** The R2 secret access key. Required. */
         public Builder secretAccessKey(Secret secretAccessKey) {
             this.secretAccessKey = Objects.requireNonNull(secretAccessKey, Setting.SECRET_ACCESS_KEY.property);
+            return this;
+        }
+
+        /** The session token of temporary R2 credentials. Optional; see {@link R2ConnectorConfig#sessionToken()}. */
+        public Builder sessionToken(Secret sessionToken) {
+            this.sessionToken = Objects.requireNonNull(sessionToken, Setting.SESSION_TOKEN.property);
+            return this;
+        }
+
+        /**
+         * How long a pulled message stays leased, 1 s to 12 h (whole seconds are sent as milliseconds). Default
+         * {@link #DEFAULT_VISIBILITY_TIMEOUT}.
+         */
+        public Builder visibilityTimeout(Duration visibilityTimeout) {
+            String name = Setting.VISIBILITY_TIMEOUT.property;
+            this.visibilityTimeout = checkVisibilityTimeout(Objects.requireNonNull(visibilityTimeout, name), name);
             return this;
         }
 

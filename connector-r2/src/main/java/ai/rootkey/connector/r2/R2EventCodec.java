@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
  * Reads and writes R2 event notification JSON (DESIGN section 6.1); the one place in the SDK that knows its
  * shape.
  *
- * <p>Parsing is tolerant of unknown fields and strict about the known ones: {@code action}, {@code bucket},
- * {@code object.key} and {@code eventTime} are required; {@code object.size}, {@code object.eTag} and
- * {@code copySource} are optional but must have the right type when present; duplicate fields are rejected.
+ * <p>Parsing is tolerant of unknown fields and strict about the known ones: {@code action}, {@code bucket} and
+ * {@code object.key} are required; {@code object.size}, {@code object.eTag}, {@code eventTime} (added to the format
+ * in 2024, DESIGN section 6.1) and {@code copySource} are optional but must have the right type when present;
+ * duplicate fields are rejected.
  * Keys are taken as given unless the codec was built with {@link #decodingKeys()}, the one switch for
  * URL-encoded keys (R2 does not document encoding them; S3 does). Immutable and thread-safe.
  *
@@ -88,7 +89,7 @@ public final class R2EventCodec {
             size = OptionalLong.of(sizeNode.asLong());
         }
         Optional<String> eTag = optionalText(object, "eTag", "object.eTag");
-        Instant eventTime = parseTime(requiredText(root, "eventTime", "eventTime"));
+        Optional<Instant> eventTime = optionalText(root, "eventTime", "eventTime").map(R2EventCodec::parseTime);
         Optional<ObjectEvent.CopySource> copySource = Optional.empty();
         JsonNode copy = root.get("copySource");
         if (copy != null && !copy.isNull()) {
@@ -138,7 +139,7 @@ public final class R2EventCodec {
         object.put("key", event.key());
         event.size().ifPresent(s -> object.put("size", s));
         event.eTag().ifPresent(e -> object.put("eTag", e));
-        root.put("eventTime", event.eventTime().toString());
+        event.eventTime().ifPresent(t -> root.put("eventTime", t.toString()));
         event.copySource().ifPresent(c -> {
             ObjectNode copy = root.putObject("copySource");
             copy.put("bucket", c.bucket());

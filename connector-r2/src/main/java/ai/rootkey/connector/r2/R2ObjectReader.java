@@ -12,6 +12,7 @@ import ai.rootkey.connector.LogSafe;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -29,6 +30,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -221,12 +223,19 @@ public final class R2ObjectReader implements ObjectReader {
      * One page of {@code ListObjectsV2} (for backfill and the doctor), with the same error mapping as
      * {@link #probe(String)}: keys in UTF-8 binary order after {@code startAfter} (when not empty) or from the
      * continuation token (when not empty).
+     *
+     * <p>It asks for {@code encoding-type=url}: XML 1.0 cannot carry some characters S3 keys may hold (control
+     * characters), and S3's documentation warns that a listing without the parameter can be invalid XML. The AWS
+     * SDK's {@code DecodeUrlEncodedResponseInterceptor} decodes the keys of a response that says it is URL-encoded,
+     * so callers see the keys as stored. R2 lists {@code encoding-type} as implemented for ListObjectsV2 (its S3 API
+     * compatibility page).
      */
     ListObjectsV2Response list(String bucket, String prefix, String startAfter, String continuationToken, int maxKeys)
             throws IOException {
         requireText(bucket, "bucket");
         requireOpen();
-        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket).maxKeys(maxKeys);
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket).maxKeys(maxKeys)
+                .encodingType(EncodingType.URL);
         if (!prefix.isEmpty()) {
             request.prefix(prefix);
         }
@@ -385,24 +394,33 @@ public final class R2ObjectReader implements ObjectReader {
         return value;
     }
 
-    /** Signs with the current value of the secret, read for each request so that a rotated secret is picked up. */
+    /**
+     * Signs with the current value of the secret (and session token, for temporary credentials), read for each
+     * request so that rotated credentials are picked up.
+     */
     private static final class SecretCredentialsProvider implements AwsCredentialsProvider {
         private final String accessKeyId;
         private final Secret secretAccessKey;
+        private final Optional<Secret> sessionToken;
 
-        SecretCredentialsProvider(String accessKeyId, Secret secretAccessKey) {
+        SecretCredentialsProvider(String accessKeyId, Secret secretAccessKey, Optional<Secret> sessionToken) {
             this.accessKeyId = accessKeyId;
             this.secretAccessKey = secretAccessKey;
+            this.sessionToken = sessionToken;
         }
 
         @Override
         public AwsCredentials resolveCredentials() {
+            if (sessionToken.isPresent()) {
+                return AwsSessionCredentials.create(accessKeyId, secretAccessKey.reveal(), sessionToken.get().reveal());
+            }
             return AwsBasicCredentials.create(accessKeyId, secretAccessKey.reveal());
         }
 
         @Override
         public String toString() {
-            return "SecretCredentialsProvider[accessKeyId=" + accessKeyId + ", secretAccessKey=redacted]";
+            return "SecretCredentialsProvider[accessKeyId=" + accessKeyId + ", secretAccessKey=redacted"
+                    + (sessionToken.isPresent() ? ", sessionToken=redacted" : "") + "]";
         }
     }
 
@@ -418,6 +436,7 @@ public final class R2ObjectReader implements ObjectReader {
         private boolean allowInsecureLoopback;
         private String accessKeyId;
         private Secret secretAccessKey;
+        private Secret sessionToken;
         private S3Client s3Client;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -483,8 +502,18 @@ public final class R2ObjectReader implements ObjectReader {
         }
 
         /**
-         * Sets {@link #accountId(String)}, the jurisdiction or endpoint override, the credentials and the
-         * insecure-loopback switch from a configuration.
+         * The session token of temporary credentials ({@code R2_SESSION_TOKEN}): sent with each signed request
+         * ({@code x-amz-security-token}). A secret, revealed per request and never logged. Default: none.
+         */
+        public Builder sessionToken(Secret sessionToken) {
+            this.sessionToken = Objects.requireNonNull(sessionToken, "sessionToken");
+            clientOptions.add("sessionToken");
+            return this;
+        }
+
+        /**
+         * Sets {@link #accountId(String)}, the jurisdiction or endpoint override, the credentials (session token
+         * included) and the insecure-loopback switch from a configuration.
          */
         public Builder config(R2ConnectorConfig config) {
             Objects.requireNonNull(config, "config");
@@ -493,6 +522,7 @@ public final class R2ObjectReader implements ObjectReader {
             config.r2Endpoint().ifPresent(this::endpoint);
             accessKeyId(config.accessKeyId());
             secretAccessKey(config.secretAccessKey());
+            config.sessionToken().ifPresent(this::sessionToken);
             return allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
         }
 
@@ -609,7 +639,8 @@ public final class R2ObjectReader implements ObjectReader {
                     .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                    .credentialsProvider(new SecretCredentialsProvider(accessKeyId, secretAccessKey))
+                    .credentialsProvider(new SecretCredentialsProvider(accessKeyId, secretAccessKey,
+                            Optional.ofNullable(sessionToken)))
                     .httpClientBuilder(Apache5HttpClient.builder()
                             .maxConnections(connections)
                             .connectionTimeout(connect)
@@ -620,8 +651,9 @@ public final class R2ObjectReader implements ObjectReader {
                             .retryStrategy(retry -> retry.maxAttempts(attempts)))
                     .build();
             return new R2ObjectReader(client, true, Optional.of(target), "endpoint=" + target + ", accessKeyId="
-                    + accessKeyId + ", secretAccessKey=redacted, maxConnections=" + connections + ", connectTimeout="
-                    + connect + ", readTimeout=" + read + ", attemptTimeout=" + attempt + ", maxAttempts=" + attempts);
+                    + accessKeyId + ", secretAccessKey=redacted" + (sessionToken == null ? "" : ", sessionToken=redacted")
+                    + ", maxConnections=" + connections + ", connectTimeout=" + connect + ", readTimeout=" + read
+                    + ", attemptTimeout=" + attempt + ", maxAttempts=" + attempts);
         }
 
         private static Duration requirePositive(Duration d, String name) {

@@ -25,17 +25,17 @@ class R2ConnectorConfigProperties {
     static final List<String> SECRET_VARIABLES = List.of("CLOUDFLARE_API_TOKEN", "R2_SECRET_ACCESS_KEY",
             "ROOTKEY_API_KEY");
 
-    @Property
+    @Property(seed = "2026112902")
     void anyStrings_yieldAConfigOrAConfigurationException(@ForAll("anyEnvironment") Map<String, String> env) {
         checkOutcome(env);
     }
 
-    @Property
+    @Property(seed = "2026112903")
     void nearlyValidValues_yieldAConfigOrAConfigurationException(@ForAll("nearlyValidEnvironment") Map<String, String> env) {
         checkOutcome(env);
     }
 
-    @Property
+    @Property(seed = "2026112904")
     void secrets_neverAppearInMessagesOrToString(@ForAll("nearlyValidEnvironment") Map<String, String> base,
                                                  @ForAll("secretValues") List<String> secrets) {
         Map<String, String> env = new HashMap<>(base);

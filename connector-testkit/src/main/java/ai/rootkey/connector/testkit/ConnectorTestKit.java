@@ -1,6 +1,7 @@
 package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.ConnectorStats;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -132,9 +133,10 @@ public final class ConnectorTestKit implements AutoCloseable {
     }
 
     /**
-     * Lets {@code connector} work until nothing is left to do: no message visible or leased and nothing in flight.
-     * Whenever it is waiting only for delayed retries, the clock jumps to the next one. Needs a connector that
-     * can make progress (a paused connector never gets idle).
+     * Lets {@code connector} work until nothing is left to do: no message visible or leased and nothing in flight or
+     * waiting to be settled. Whenever it is waiting only for time to pass, the clock jumps: to the end of leases
+     * nobody holds any more (a lost pull reply, a dropped settlement), then to the next delayed retry. Needs a
+     * connector that can make progress (a paused connector never gets idle).
      *
      * @throws AssertionError with the state of queue and connector when {@code timeout} passes first
      */
@@ -143,7 +145,8 @@ public final class ConnectorTestKit implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (isQuiet(connector)) {
-                Optional<Instant> next = queue.nextVisibleAt();
+                Optional<Instant> expiry = queue.nextLeaseExpiry();
+                Optional<Instant> next = expiry.isPresent() ? expiry : queue.nextVisibleAt();
                 if (next.isEmpty()) {
                     return;
                 }
@@ -160,12 +163,24 @@ public final class ConnectorTestKit implements AutoCloseable {
     }
 
     /**
-     * Nothing visible, nothing leased, nothing in the connector, all observed while the queue did not change (a
-     * delivery the connector holds is always leased, so an unchanged queue with no lease means an idle connector).
+     * Nothing visible, and {@code connector} holds nothing: it decided and settled everything it received, and every
+     * delivery the queue handed out reached it or another connector of this kit (a closed one, say). Leases still
+     * held in the queue then belong to nobody. Observed while the queue did not change.
      */
     private boolean isQuiet(Connector connector) {
         long before = queue.changeCount();
-        boolean quiet = queue.visible() == 0 && queue.inFlight() == 0 && connector.stats().inFlight() == 0;
+        ConnectorStats stats = connector.stats();
+        long received = stats.received();
+        synchronized (started) {
+            for (Connector other : started) {
+                if (other != connector) {
+                    received += other.stats().received();
+                }
+            }
+        }
+        boolean idle = stats.inFlight() == 0 && stats.unsettled() == 0
+                && received == queue.deliveries() - queue.lostDeliveries();
+        boolean quiet = idle && queue.visible() == 0;
         return quiet && queue.changeCount() == before;
     }
 
@@ -187,7 +202,7 @@ public final class ConnectorTestKit implements AutoCloseable {
         private String bucket = DEFAULT_BUCKET;
         private Instant start = Instant.parse("2026-01-01T00:00:00Z");
         private long seed = 42L;
-        private int maxRetries = ai.rootkey.connector.RetryPolicy.DEFAULT_MAX_ATTEMPTS;
+        private int maxRetries = ai.rootkey.connector.RetryPolicy.DEFAULT_MAX_RETRIES;
         private Duration visibilityTimeout = Duration.ofMinutes(10);
         private boolean retainContent = true;
 
@@ -211,7 +226,10 @@ public final class ConnectorTestKit implements AutoCloseable {
             return this;
         }
 
-        /** The queue's {@code max_retries}. Default 5, like the connector's attempts. */
+        /**
+         * The queue's {@code max_retries}: a message is delivered up to {@code maxRetries + 1} times. Default 5, what
+         * the connector expects; the connector reads it from the queue at start.
+         */
         public Builder maxRetries(int maxRetries) {
             this.maxRetries = maxRetries;
             return this;

@@ -14,17 +14,27 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What every {@link EventSource} must do, as a JUnit 5 test class to extend: implement the hooks and the tests
- * run against your source. The test kit runs it against {@link InMemoryQueue}; connector-r2's tests run it
- * against the Cloudflare pull source on the loopback fake.
+ * run against your source. The test kit runs it against {@link InMemoryQueue}; connector-it runs it against the
+ * Cloudflare pull source on the loopback fake, so both views of the test kit's queue model are pinned to the same
+ * rules.
  *
  * <p>Each test starts from an empty queue (the subclass provides a fresh one per test).
+ *
+ * <p>A source on a queue with Cloudflare's semantics also implements the optional hooks ({@link #queueMaxRetries()},
+ * {@link #deadLetteredIds()}, {@link #advanceTime(Duration)}, {@link #peekAttempts(int)}), and the cases that pin
+ * Cloudflare's documented behaviour run too: dead-lettering after {@code max_retries + 1} deliveries (miniflare's
+ * queue broker), retry delays in whole seconds capped at 12 hours, acks after the lease expired, peeks that lease
+ * nothing and count no attempt, requeues. Without those hooks these cases are skipped.
  */
 public abstract class EventSourceContract {
 
@@ -42,6 +52,37 @@ public abstract class EventSourceContract {
 
     /** Makes delayed retries visible now (advance a clock, or wait for the delay). */
     protected abstract void passRetryDelays() throws Exception;
+
+    /**
+     * The {@code max_retries} of the queue's consumer, for a queue with Cloudflare's semantics; empty (the default)
+     * skips the dead-letter cases. Keep it small (2) so the cases run quickly.
+     */
+    protected OptionalInt queueMaxRetries() {
+        return OptionalInt.empty();
+    }
+
+    /** The ids of the messages the queue dead-lettered so far, in order. Needed with {@link #queueMaxRetries()}. */
+    protected List<String> deadLetteredIds() throws Exception {
+        throw new UnsupportedOperationException("implement deadLetteredIds() with queueMaxRetries()");
+    }
+
+    /** Whether {@link #advanceTime(Duration)} is implemented; false (the default) skips the timing cases. */
+    protected boolean canAdvanceTime() {
+        return false;
+    }
+
+    /** Moves the queue's clock forward by {@code duration}. */
+    protected void advanceTime(Duration duration) throws Exception {
+        throw new UnsupportedOperationException("implement advanceTime(...) and canAdvanceTime()");
+    }
+
+    /**
+     * The attempts of up to {@code limit} messages a peek shows (Cloudflare's {@code messages/peek}), in the order a
+     * receive would hand them out; empty (the default) skips the peek cases.
+     */
+    protected Optional<List<Integer>> peekAttempts(int limit) throws Exception {
+        return Optional.empty();
+    }
 
     private static final String ACCOUNT = InMemoryQueue.DEFAULT_ACCOUNT_ID;
 
@@ -157,6 +198,110 @@ public abstract class EventSourceContract {
         source().settle(List.of(Settlement.ack(delivery)));
         assertThatCode(() -> source().settle(List.of(Settlement.ack(delivery), Settlement.retry(delivery,
                 Duration.ZERO)))).doesNotThrowAnyException();
+    }
+
+    // ------------------------------------------------------------------ Cloudflare's queue model
+
+    @Test
+    public void deadLetters_afterMaxRetriesPlusOneDeliveries() throws Exception {
+        assumeTrue(queueMaxRetries().isPresent(), "not a queue with a max_retries");
+        int maxRetries = queueMaxRetries().getAsInt();
+        publishJson(eventJson("docs/doomed.pdf"));
+        String id = null;
+        for (int attempt = 1; attempt <= maxRetries + 1; attempt++) {
+            List<Delivery> got = receiveAtLeast(1);
+            assertThat(got).as("delivery %d of max_retries %d + 1", attempt, maxRetries).hasSize(1);
+            assertThat(got.get(0).attempts()).isEqualTo(attempt);
+            id = got.get(0).messageId();
+            assertThat(deadLetteredIds()).doesNotContain(id);
+            source().settle(List.of(Settlement.retry(got.get(0), Duration.ZERO)));
+            passRetryDelays();
+        }
+        assertThat(deadLetteredIds()).containsExactly(id);
+        assertThat(source().receive(5).deliveries()).isEmpty();
+    }
+
+    @Test
+    public void leaseExpiringOnTheLastDelivery_deadLettersToo() throws Exception {
+        assumeTrue(queueMaxRetries().isPresent(), "not a queue with a max_retries");
+        publishJson(eventJson("docs/abandoned.pdf"));
+        for (int attempt = 1; attempt <= queueMaxRetries().getAsInt() + 1; attempt++) {
+            assertThat(receiveAtLeast(1)).singleElement().satisfies(d -> assertThat(d.leaseDeadline()).isPresent());
+            expireLeases();
+        }
+        assertThat(deadLetteredIds()).hasSize(1);
+    }
+
+    @Test
+    public void ackAfterTheLeaseExpired_andAfterARedelivery_stillRemovesTheMessage() throws Exception {
+        publishJson(eventJson("docs/late.pdf"));
+        Delivery first = receiveAtLeast(1).get(0);
+        expireLeases();
+        Delivery second = receiveAtLeast(1).get(0);
+        assertThat(second.attempts()).isEqualTo(2);
+        source().settle(List.of(Settlement.ack(first)));
+        expireLeases();
+        assertThat(source().receive(5).deliveries()).as("acked with its first, expired lease").isEmpty();
+        assertThatCode(() -> source().settle(List.of(Settlement.ack(second)))).doesNotThrowAnyException();
+    }
+
+    @Test
+    public void retryDelay_isWholeSeconds_roundedUp() throws Exception {
+        assumeTrue(canAdvanceTime(), "the queue's time cannot be moved");
+        publishJson(eventJson("docs/soon.pdf"));
+        source().settle(List.of(Settlement.retry(receiveAtLeast(1).get(0), Duration.ofMillis(1500))));
+        advanceTime(Duration.ofSeconds(1));
+        assertThat(source().receive(5).deliveries()).as("visible after 2 s, not 1.5 s").isEmpty();
+        advanceTime(Duration.ofSeconds(1));
+        assertThat(receiveAtLeast(1)).hasSize(1);
+    }
+
+    @Test
+    public void retryDelay_isCappedAtTwelveHours() throws Exception {
+        assumeTrue(canAdvanceTime(), "the queue's time cannot be moved");
+        publishJson(eventJson("docs/later.pdf"));
+        source().settle(List.of(Settlement.retry(receiveAtLeast(1).get(0), Duration.ofDays(2))));
+        advanceTime(Duration.ofHours(12).minusSeconds(1));
+        assertThat(source().receive(5).deliveries()).isEmpty();
+        advanceTime(Duration.ofSeconds(1));
+        assertThat(receiveAtLeast(1)).as("a delay over 12 h waits 12 h").hasSize(1);
+    }
+
+    @Test
+    public void peek_leasesNothing_andCountsNoAttempt() throws Exception {
+        assumeTrue(peekAttempts(1).isPresent(), "no peek");
+        publishJson(eventJson("docs/p1.pdf"));
+        publishJson(eventJson("docs/p2.pdf"));
+        assertThat(peekAttempts(10).orElseThrow()).containsExactly(0, 0);
+        assertThat(peekAttempts(10).orElseThrow()).as("a second peek sees the same").containsExactly(0, 0);
+        List<Delivery> got = receiveAtLeast(2);
+        assertThat(got).extracting(Delivery::attempts).containsExactly(1, 1);
+        assertThat(peekAttempts(10).orElseThrow()).as("leased messages are not shown").isEmpty();
+        expireLeases();
+        assertThat(peekAttempts(1).orElseThrow()).containsExactly(1);
+    }
+
+    @Test
+    public void requeue_publishesTheSameBodyAsANewMessage_andRemovesTheOld() throws Exception {
+        String body = eventJson("docs/requeued.pdf");
+        publishJson(body);
+        Delivery first = receiveAtLeast(1).get(0);
+        source().settle(List.of(Settlement.retry(first, Duration.ZERO)));
+        passRetryDelays();
+        Delivery second = receiveAtLeast(1).get(0);
+        assertThat(second.attempts()).isEqualTo(2);
+        assumeTrue(source().canRequeue(second), "the source cannot requeue");
+        source().settle(List.of(Settlement.requeue(second)));
+        expireLeases();
+        List<Delivery> again = receiveAtLeast(1);
+        assertThat(again).singleElement().satisfies(d -> {
+            assertThat(d.messageId()).as("a new message").isNotEqualTo(first.messageId());
+            assertThat(d.attempts()).as("attempts start over").isEqualTo(1);
+            assertThat(d.event()).isEqualTo(first.event());
+        });
+        if (queueMaxRetries().isPresent()) {
+            assertThat(deadLetteredIds()).isEmpty();
+        }
     }
 
     @Test

@@ -3,7 +3,7 @@ package ai.rootkey.connector.testkit;
 import ai.rootkey.connector.testkit.internal.FakeQueuesHandler;
 import ai.rootkey.connector.testkit.internal.FakeQueuesMain;
 import ai.rootkey.connector.testkit.internal.FakeQueuesFaults;
-import ai.rootkey.connector.testkit.internal.FakeQueuesStore;
+import ai.rootkey.connector.testkit.internal.QueueBroker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A local stand-in for the Cloudflare Queues HTTP API (DESIGN section 6.2) with the real semantics: leases that
- * expire, attempts that count, retry delays, dead-lettering after {@code max_retries}, the v4 envelope, the bearer
- * token check, and seeded fault injection. Serves plain http on 127.0.0.1 under {@code /client/v4}, so point a
+ * expire, attempts that count, retry delays, dead-lettering after {@code max_retries + 1} deliveries, peeks that
+ * lease nothing, the v4 envelope, the bearer token check, and seeded fault injection. It serves the same queue model
+ * as {@link InMemoryQueue}, whose rules (and the sources they come from) are documented there and pinned by
+ * {@link EventSourceContract}. Serves plain http on 127.0.0.1 under {@code /client/v4}, so point a
  * client's base URL at {@link #baseUrl()} (and allow insecure loopback).
  *
  * <pre>{@code
@@ -52,10 +54,13 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@code CF-Content-Type: json} (or {@code bytes}, {@code v8}), plain for {@code text}.</li>
  *   <li>A lease that expires makes the message visible again. A retry makes it visible after
  *       {@code delay_seconds} (at most 43,200), or the consumer's {@code retry_delay}.</li>
- *   <li>Exhaustion: a message retried, or whose lease expires, when {@code attempts >= max_retries} moves to the
- *       consumer's dead-letter queue (another queue of this fake, by name; same message id, attempts reset) or is
- *       dropped when there is none. {@code max_retries: 5} therefore means five deliveries, which is what the
- *       connector's five attempts assume.</li>
+ *   <li>Exhaustion: {@code max_retries} counts retries: a message retried, or whose lease expires, on delivery
+ *       {@code max_retries + 1} moves to the consumer's dead-letter queue (another queue of this fake, by name; same
+ *       message id and publish time, attempts reset) or is dropped when there is none. {@code max_retries: 5}
+ *       therefore means six deliveries, as in Cloudflare's own simulator (miniflare: {@code maxAttempts =
+ *       maxRetries + 1}).</li>
+ *   <li>Peek ({@code POST .../messages/peek}) shows the messages a pull would hand out next, with an opaque
+ *       {@code ref} and no {@code lease_id}, without leasing them or counting an attempt.</li>
  *   <li>Ack: accepted for any lease issued for a message still in the queue, even after the lease expired or the
  *       message was redelivered since. Retry: only for the message's latest lease, once. A lease whose message is
  *       gone, that was superseded or already retried, or that was never issued, is reported in {@code warnings} (a
@@ -79,7 +84,7 @@ public final class FakeCloudflareQueues implements AutoCloseable {
     /** The most body bytes one publish-batch call may carry: 256 KB. */
     public static final int MAX_BATCH_BYTES = FakeQueuesHandler.MAX_BATCH_BYTES;
     /** The largest message body: 128 KB. */
-    public static final int MAX_MESSAGE_BYTES = FakeQueuesStore.MAX_MESSAGE_BYTES;
+    public static final int MAX_MESSAGE_BYTES = QueueBroker.MAX_MESSAGE_BYTES;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -94,7 +99,7 @@ public final class FakeCloudflareQueues implements AutoCloseable {
 
     private final int requestedPort;
     private final String accountId;
-    private final FakeQueuesStore store;
+    private final QueueBroker store;
     private final FakeQueuesFaults faults;
     private final FakeQueuesHandler handler;
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
@@ -108,7 +113,7 @@ public final class FakeCloudflareQueues implements AutoCloseable {
         this.requestedPort = b.port;
         this.accountId = b.accountId;
         this.clock = b.clock;
-        this.store = new FakeQueuesStore(this::now, b.seed);
+        this.store = new QueueBroker(this::now, b.seed);
         this.faults = new FakeQueuesFaults(b.seed ^ 0x5DEECE66DL);
         this.handler = new FakeQueuesHandler(store, faults, accountId, b.token);
     }

@@ -1,6 +1,6 @@
 package ai.rootkey.connector.testkit;
 
-import ai.rootkey.connector.testkit.internal.FakeQueuesStore;
+import ai.rootkey.connector.testkit.internal.QueueBroker;
 
 import java.util.List;
 
@@ -9,11 +9,11 @@ import java.util.List;
  * taken after applying expired leases. Thread-safe.
  */
 public final class FakeQueue {
-    private final FakeQueuesStore store;
+    private final QueueBroker store;
     private final String id;
     private final String name;
 
-    FakeQueue(FakeQueuesStore store, String id, String name) {
+    FakeQueue(QueueBroker store, String id, String name) {
         this.store = store;
         this.id = id;
         this.name = name;

@@ -8,62 +8,57 @@ import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.Settlement;
 import ai.rootkey.connector.r2.R2EventCodec;
+import ai.rootkey.connector.testkit.internal.QueueBroker;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 
 /**
- * An in-memory queue with the semantics of a Cloudflare Queue consumed over HTTP pull (DESIGN section 6.2),
- * for tests. Thread-safe.
+ * An in-memory Cloudflare Queue consumed over HTTP pull (DESIGN section 6.2), for tests: an {@link EventSource}
+ * with the real semantics. It is a view of the same queue model as {@link FakeCloudflareQueues} (the test kit's one
+ * state machine, whose rules cite their sources), so both behave alike and {@link EventSourceContract} pins both.
+ * Thread-safe.
  *
  * <ul>
  *   <li>Bodies are kept as published ({@code json} or {@code text}), so malformed bodies can be enqueued too;
  *       each receive parses them with {@link R2EventCodec}.</li>
  *   <li>{@link #receive(int)} leases visible messages for the visibility timeout and increments their
- *       {@code attempts} (the first delivery is attempt 1). A lease that expires makes the message visible
- *       again.</li>
- *   <li>An ack removes the message, even after its lease expired (as long as it was not removed since). A
- *       retry makes it visible again after the delay; a retry of a lease that was superseded by a newer lease
- *       is ignored and counted as a warning.</li>
- *   <li>Exhaustion: a message that is retried, or whose lease expires, after {@code maxRetries} deliveries is
- *       moved to the dead-letter queue (or dropped when there is none). With {@code maxRetries} 5 the connector's
- *       default of 5 attempts agrees with the queue.</li>
+ *       {@code attempts} (the first delivery is attempt 1); each delivery carries its lease deadline and the message
+ *       as stored. A lease that expires makes the message visible again.</li>
+ *   <li>An ack removes the message, even after its lease expired (as long as it was not removed since). A retry
+ *       makes it visible again after the delay, rounded up to whole seconds and capped at 12 hours as the HTTP API
+ *       takes it; a retry of a lease superseded by a newer one, or already retried, is ignored and counted as a
+ *       warning. A {@linkplain Settlement#requeue requeue} publishes the body again as a new message, then acks.</li>
+ *   <li>Exhaustion: {@code maxRetries} counts retries, like Cloudflare's {@code max_retries}: a message retried,
+ *       or whose lease expires, on delivery {@code maxRetries + 1} is moved to the dead-letter queue (same id, attempts
+ *       from zero) or dropped when there is none. {@link #maxRetries()} reports the setting to the engine.</li>
+ *   <li>{@link #settle(List)} applies the settlements in calls of at most 100, each applied as a whole, in order,
+ *       as the Cloudflare source does over HTTP.</li>
  *   <li>Time comes from the injected {@link Clock}; with a {@link TestClock}, expiry and delays happen when the
- *       test advances it. Delays keep millisecond precision (the real queue rounds to seconds).</li>
+ *       test advances it.</li>
  * </ul>
  */
 public final class InMemoryQueue implements EventSource {
     /** The account id written into events published through this queue's helpers. */
     public static final String DEFAULT_ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
+    /** The most settlements one settle call applies at once, like one Cloudflare ack call. */
+    public static final int SETTLE_CHUNK = 100;
 
-    /** How a message body was published. */
-    public enum ContentType { JSON, TEXT }
-
-    /**
-     * A message as stored, for inspection.
-     *
-     * @param id          the stable message id
-     * @param body        the body as published
-     * @param contentType how it was published
-     * @param attempts    deliveries so far
-     * @param publishedAt when it was published
-     */
-    public record Message(String id, String body, ContentType contentType, int attempts, Instant publishedAt) {
-    }
+    private static final String JSON = "json";
+    private static final String TEXT = "text";
 
     private final String name;
     private final Clock clock;
@@ -71,18 +66,13 @@ public final class InMemoryQueue implements EventSource {
     private final Duration visibilityTimeout;
     private final InMemoryQueue deadLetterQueue;
     private final R2EventCodec codec;
+    private final QueueBroker broker;
+    private final String id;
 
-    private final Object lock = new Object();
-    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
-    private final Map<String, Entry> byLease = new HashMap<>();
-    private final List<Message> acked = new ArrayList<>();
-    private final List<Message> deadLettered = new ArrayList<>();
-    private final ArrayDeque<Supplier<? extends IOException>> receiveFaults = new ArrayDeque<>();
+    private final Object faultLock = new Object();
+    private final ArrayDeque<ReceiveFault> receiveFaults = new ArrayDeque<>();
     private final ArrayDeque<SettleFault> settleFaults = new ArrayDeque<>();
-    private long sequence;
-    private long deliveries;
-    private long warnings;
-    private long changes;
+    private long lostDeliveries;
 
     private InMemoryQueue(Builder b) {
         this.name = b.name;
@@ -91,6 +81,14 @@ public final class InMemoryQueue implements EventSource {
         this.visibilityTimeout = b.visibilityTimeout;
         this.deadLetterQueue = b.deadLetterQueue;
         this.codec = b.codec;
+        // A queue and its dead-letter queue live in one model, as two queues of one account.
+        this.broker = deadLetterQueue != null ? deadLetterQueue.broker : new QueueBroker(clock::instant, b.seed);
+        QueueConsumerSettings consumer = QueueConsumerSettings.defaults().withMaxRetries(maxRetries)
+                .withVisibilityTimeout(visibilityTimeout);
+        if (deadLetterQueue != null) {
+            consumer = consumer.withDeadLetterQueue(deadLetterQueue.name);
+        }
+        this.id = broker.createQueue(name, consumer);
     }
 
     /** A queue named {@code events} with the defaults of {@link Builder}. */
@@ -110,8 +108,13 @@ public final class InMemoryQueue implements EventSource {
         return clock;
     }
 
-    public int maxRetries() {
-        return maxRetries;
+    /**
+     * The consumer's {@code max_retries}: a message is delivered up to {@code maxRetries + 1} times. Reported to the
+     * engine, which treats delivery {@code maxRetries + 1} as the last.
+     */
+    @Override
+    public OptionalInt maxRetries() {
+        return OptionalInt.of(maxRetries);
     }
 
     public Optional<InMemoryQueue> deadLetterQueue() {
@@ -122,7 +125,13 @@ public final class InMemoryQueue implements EventSource {
 
     /** Publishes a {@code json} body exactly as given (it need not be valid); returns the message id. */
     public String publish(String jsonBody) {
-        return publish(jsonBody, ContentType.JSON, Duration.ZERO);
+        return publish(jsonBody, Duration.ZERO);
+    }
+
+    /** Publishes a {@code json} body that becomes visible after {@code delay} (whole seconds, at most 12 h). */
+    public String publish(String jsonBody, Duration delay) {
+        Objects.requireNonNull(jsonBody, "jsonBody");
+        return broker.publish(id, JSON, jsonBody.getBytes(StandardCharsets.UTF_8), delay, "api");
     }
 
     /** Publishes the R2 event notification for {@code event}, as R2 would. */
@@ -132,21 +141,21 @@ public final class InMemoryQueue implements EventSource {
 
     /** Publishes a {@code text} body. */
     public String publishText(String body) {
-        return publish(body, ContentType.TEXT, Duration.ZERO);
+        return publishText(body, Duration.ZERO);
     }
 
-    /** Publishes a body that becomes visible after {@code delay}. */
-    public String publish(String body, ContentType contentType, Duration delay) {
+    /** Publishes a {@code text} body that becomes visible after {@code delay} (whole seconds, at most 12 h). */
+    public String publishText(String body, Duration delay) {
         Objects.requireNonNull(body, "body");
-        Objects.requireNonNull(contentType, "contentType");
-        Objects.requireNonNull(delay, "delay");
-        synchronized (lock) {
-            Instant now = clock.instant();
-            String id = String.format("%032x", ++sequence);
-            entries.put(id, new Entry(id, body, contentType, now, now.plus(delay)));
-            changes++;
-            return id;
-        }
+        return broker.publish(id, TEXT, body.getBytes(StandardCharsets.UTF_8), delay, "api");
+    }
+
+    /**
+     * Publishes raw bytes under any content type a Worker producer could use ({@code json}, {@code text},
+     * {@code bytes}, {@code v8}), stored as given. Returns the id.
+     */
+    public String publishRaw(String contentType, byte[] body) {
+        return broker.publish(id, contentType, body, Duration.ZERO, "worker");
     }
 
     // ------------------------------------------------------------------ EventSource
@@ -157,70 +166,98 @@ public final class InMemoryQueue implements EventSource {
             throw new IllegalArgumentException("maxMessages must be between 1 and " + maxBatchSize() + ", was "
                     + maxMessages);
         }
-        List<Delivery> batch = new ArrayList<>();
-        Backlog backlog;
-        synchronized (lock) {
-            Supplier<? extends IOException> fault = receiveFaults.poll();
-            if (fault != null) {
-                throw fault.get();
-            }
-            Instant now = clock.instant();
-            expireLeases(now);
-            for (Entry entry : new ArrayList<>(entries.values())) {
-                if (batch.size() >= maxMessages) {
-                    break;
-                }
-                if (entry.leaseId != null || entry.visibleAt.isAfter(now)) {
-                    continue;
-                }
-                entry.attempts++;
-                entry.leaseId = UUID.randomUUID().toString();
-                entry.leaseExpiresAt = now.plus(visibilityTimeout);
-                byLease.put(entry.leaseId, entry);
-                deliveries++;
-                changes++;
-                batch.add(codec.toDelivery(entry.id, entry.leaseId, entry.attempts, entry.body));
-            }
-            backlog = backlogLocked();
+        ReceiveFault fault;
+        synchronized (faultLock) {
+            fault = receiveFaults.poll();
         }
-        return new Batch(batch, Optional.of(backlog));
+        if (fault != null && !fault.afterLeasing) {
+            throw fault.exception.get();
+        }
+        QueueBroker.PullResult pulled = broker.pull(id, Optional.of(maxMessages), Optional.of(visibilityTimeout));
+        if (fault != null) {
+            synchronized (faultLock) {
+                lostDeliveries += pulled.messages().size();
+            }
+            throw fault.exception.get(); // leased, but the reply is lost: the leases run out on their own
+        }
+        List<Delivery> batch = new ArrayList<>(pulled.messages().size());
+        for (QueueBroker.Pulled m : pulled.messages()) {
+            batch.add(toDelivery(m));
+        }
+        return new Batch(batch, Optional.of(new Backlog(pulled.backlogCount(), pulled.backlogBytes(),
+                pulled.oldest())));
     }
 
+    private Delivery toDelivery(QueueBroker.Pulled m) {
+        Optional<String> text = textOf(m.contentType(), m.body());
+        Delivery delivery;
+        if (m.contentType().equals("v8")) {
+            delivery = Delivery.malformed(m.id(), m.leaseId(), m.attempts(), "",
+                    "v8 bodies cannot be decoded by a pull consumer");
+        } else if (text.isEmpty()) {
+            delivery = Delivery.malformed(m.id(), m.leaseId(), m.attempts(), "",
+                    m.contentType() + " body is not UTF-8 text, so it cannot be an event");
+        } else {
+            delivery = codec.toDelivery(m.id(), m.leaseId(), m.attempts(), text.get());
+        }
+        delivery = delivery.withLeaseDeadline(m.leaseExpiresAt());
+        if (text.isPresent() && (m.contentType().equals(JSON) || m.contentType().equals(TEXT))) {
+            delivery = delivery.withMessage(new Delivery.Message(m.contentType(), text.get()));
+        }
+        return delivery;
+    }
+
+    /** Acks, retries and requeues, at most {@value #SETTLE_CHUNK} per step, each step applied as a whole. */
     @Override
     public void settle(List<Settlement> settlements) throws IOException {
         Objects.requireNonNull(settlements, "settlements");
-        synchronized (lock) {
-            SettleFault fault = settleFaults.poll();
-            if (fault != null && !fault.applied) {
-                throw fault.exception.get();
-            }
-            Instant now = clock.instant();
-            expireLeases(now);
-            changes++;
-            for (Settlement settlement : settlements) {
-                Entry entry = byLease.get(settlement.delivery().leaseId());
-                if (entry == null || !entries.containsKey(entry.id)) {
-                    warnings++;
-                    continue;
+        SettleFault fault;
+        synchronized (faultLock) {
+            fault = settleFaults.poll();
+        }
+        int chunks = (settlements.size() + SETTLE_CHUNK - 1) / SETTLE_CHUNK;
+        int applyChunks = fault == null ? chunks : Math.min(chunks, fault.appliedChunks);
+        for (int c = 0; c < applyChunks; c++) {
+            apply(settlements.subList(c * SETTLE_CHUNK, Math.min(settlements.size(), (c + 1) * SETTLE_CHUNK)));
+        }
+        if (fault != null) {
+            throw fault.exception.get();
+        }
+    }
+
+    private void apply(List<Settlement> chunk) {
+        List<String> acks = new ArrayList<>();
+        List<QueueBroker.RetryRequest> retries = new ArrayList<>();
+        for (Settlement s : chunk) {
+            switch (s.kind()) {
+                case ACK:
+                    acks.add(s.delivery().leaseId());
+                    break;
+                case RETRY:
+                    retries.add(new QueueBroker.RetryRequest(s.delivery().leaseId(),
+                            Optional.of(QueueBroker.delaySeconds(s.delay()))));
+                    break;
+                case REQUEUE: {
+                    Delivery.Message stored = s.delivery().message().orElseThrow(() -> new IllegalArgumentException(
+                            "requeue of a delivery without its message: check canRequeue(delivery) first"));
+                    // Publish first, ack after: a failure in between leaves a duplicate, never a loss.
+                    broker.publish(id, stored.contentType(), stored.body().getBytes(StandardCharsets.UTF_8),
+                            Duration.ZERO, "api");
+                    acks.add(s.delivery().leaseId());
+                    break;
                 }
-                boolean current = settlement.delivery().leaseId().equals(entry.leaseId)
-                        || (entry.leaseId == null && settlement.delivery().attempts() == entry.attempts);
-                if (settlement.kind() == Settlement.Kind.ACK) {
-                    remove(entry);
-                    acked.add(entry.snapshot());
-                } else if (!current) {
-                    warnings++;
-                } else if (entry.attempts >= maxRetries) {
-                    deadLetter(entry);
-                } else {
-                    unlease(entry);
-                    entry.visibleAt = now.plus(settlement.delay());
-                }
-            }
-            if (fault != null) {
-                throw fault.exception.get();
+                default:
+                    throw new IllegalStateException("unknown settlement " + s.kind());
             }
         }
+        broker.settle(id, acks, retries);
+    }
+
+    /** True for deliveries this queue handed out with a {@code json} or {@code text} body. */
+    @Override
+    public boolean canRequeue(Delivery delivery) {
+        return delivery.message().map(m -> m.contentType().equals(JSON) || m.contentType().equals(TEXT))
+                .orElse(false);
     }
 
     @Override
@@ -232,9 +269,22 @@ public final class InMemoryQueue implements EventSource {
 
     /** The next {@code count} receives throw the supplied exception without leasing anything. */
     public void failNextReceives(int count, Supplier<? extends IOException> exception) {
-        synchronized (lock) {
+        addReceiveFaults(count, false, exception);
+    }
+
+    /**
+     * The next {@code count} receives lease messages (attempts count) and then throw, as when the pull's reply is
+     * lost: the leases run out and the queue hands the messages out again.
+     */
+    public void loseNextReceiveReplies(int count, Supplier<? extends IOException> exception) {
+        addReceiveFaults(count, true, exception);
+    }
+
+    private void addReceiveFaults(int count, boolean afterLeasing, Supplier<? extends IOException> exception) {
+        Objects.requireNonNull(exception, "exception");
+        synchronized (faultLock) {
             for (int i = 0; i < count; i++) {
-                receiveFaults.add(exception);
+                receiveFaults.add(new ReceiveFault(afterLeasing, exception));
             }
         }
     }
@@ -244,9 +294,25 @@ public final class InMemoryQueue implements EventSource {
      * and only the reply is lost, as when a connection drops after the server acted.
      */
     public void failNextSettles(int count, boolean applied, Supplier<? extends IOException> exception) {
-        synchronized (lock) {
+        addSettleFaults(count, applied ? Integer.MAX_VALUE : 0, exception);
+    }
+
+    /**
+     * The next {@code count} settle calls apply their first {@code appliedChunks} steps of {@value #SETTLE_CHUNK}
+     * settlements and then throw, as when the second of several ack calls fails.
+     */
+    public void failNextSettlesAfter(int count, int appliedChunks, Supplier<? extends IOException> exception) {
+        if (appliedChunks < 0) {
+            throw new IllegalArgumentException("appliedChunks must not be negative, was " + appliedChunks);
+        }
+        addSettleFaults(count, appliedChunks, exception);
+    }
+
+    private void addSettleFaults(int count, int appliedChunks, Supplier<? extends IOException> exception) {
+        Objects.requireNonNull(exception, "exception");
+        synchronized (faultLock) {
             for (int i = 0; i < count; i++) {
-                settleFaults.add(new SettleFault(applied, exception));
+                settleFaults.add(new SettleFault(appliedChunks, exception));
             }
         }
     }
@@ -254,174 +320,123 @@ public final class InMemoryQueue implements EventSource {
     // ------------------------------------------------------------------ inspection
 
     /** Messages removed by an ack, in ack order. */
-    public List<Message> acked() {
-        synchronized (lock) {
-            return List.copyOf(acked);
-        }
+    public List<QueueMessage> acked() {
+        return broker.acked(id);
     }
 
-    /** Messages this queue moved to its dead-letter queue (or dropped, when it has none), in order. */
-    public List<Message> deadLettered() {
-        synchronized (lock) {
-            return List.copyOf(deadLettered);
-        }
+    /**
+     * Messages this queue gave up on, in order, with their attempts: moved to the dead-letter queue (whose
+     * {@link #messages()} then holds them, same ids) or dropped when there is none.
+     */
+    public List<QueueMessage> deadLettered() {
+        return broker.deadLettered(id);
     }
 
-    /** Messages in the queue (leased, visible or delayed). */
-    public List<Message> messages() {
-        synchronized (lock) {
-            return entries.values().stream().map(Entry::snapshot).toList();
-        }
+    /** Messages in the queue (leased, visible or delayed), in publish order. */
+    public List<QueueMessage> messages() {
+        return broker.backlog(id);
     }
 
-    /** How many messages are leased right now (expired leases are counted until the next queue call notices). */
+    /**
+     * Up to {@code limit} (1..100) of the messages a receive would hand out next, without leasing them or counting an
+     * attempt: Cloudflare's {@code messages/peek}.
+     */
+    public List<QueueMessage> peek(int limit) {
+        List<QueueMessage> out = new ArrayList<>();
+        for (QueueBroker.Peeked p : broker.peek(id, limit)) {
+            out.add(new QueueMessage(p.id(), p.contentType(), QueueBroker.bodyText(p.contentType(), p.body()),
+                    p.attempts(), p.publishedAt()));
+        }
+        return out;
+    }
+
+    /** How many messages are leased right now. */
     public int inFlight() {
-        synchronized (lock) {
-            expireLeases(clock.instant());
-            return (int) entries.values().stream().filter(e -> e.leaseId != null).count();
-        }
+        return broker.leasedCount(id);
     }
 
     /** How many messages are in the queue, leased or not. */
     public int backlog() {
-        synchronized (lock) {
-            expireLeases(clock.instant());
-            return entries.size();
-        }
+        return broker.size(id);
     }
 
     /** Messages visible now (neither leased nor delayed). */
     public int visible() {
-        synchronized (lock) {
-            Instant now = clock.instant();
-            expireLeases(now);
-            return (int) entries.values().stream().filter(e -> e.leaseId == null && !e.visibleAt.isAfter(now)).count();
-        }
+        return broker.visibleCount(id);
     }
 
     /** When the next delayed (not yet visible, not leased) message becomes visible, if there is one. */
     public Optional<Instant> nextVisibleAt() {
-        synchronized (lock) {
-            Instant now = clock.instant();
-            expireLeases(now);
-            return entries.values().stream().filter(e -> e.leaseId == null && e.visibleAt.isAfter(now))
-                    .map(e -> e.visibleAt).min(Comparator.naturalOrder());
-        }
+        return broker.nextVisibleAt(id);
     }
 
-    /** Total deliveries (leases handed out) since creation. */
+    /** When the next lease ends, if a message is leased. */
+    public Optional<Instant> nextLeaseExpiry() {
+        return broker.nextLeaseExpiry(id);
+    }
+
+    /** Total deliveries (leases handed out) since creation, those in lost replies included. */
     public long deliveries() {
-        synchronized (lock) {
-            return deliveries;
+        return broker.deliveredCount(id);
+    }
+
+    /** Deliveries leased by receives whose reply was lost ({@link #loseNextReceiveReplies}): no caller saw them. */
+    public long lostDeliveries() {
+        synchronized (faultLock) {
+            return lostDeliveries;
         }
     }
 
     /**
-     * A counter that moves on every change of the queue's state (publish, lease, settle, expiry), so a test can
-     * tell that several observations were taken while nothing changed.
+     * A counter that moves on every change of the queue's state (publish, lease, settle, expiry; its dead-letter
+     * queue's too), so a test can tell that several observations were taken while nothing changed.
      */
     public long changeCount() {
-        synchronized (lock) {
-            return changes;
-        }
+        return broker.changeCount();
     }
 
     /** Settlements that named an unknown, removed or superseded lease (the real queue answers with warnings). */
     public long warnings() {
-        synchronized (lock) {
-            return warnings;
-        }
+        return broker.warningCount(id);
     }
 
     @Override
     public String toString() {
-        synchronized (lock) {
-            return "InMemoryQueue[" + name + ", messages=" + entries.size() + ", acked=" + acked.size()
-                    + ", deadLettered=" + deadLettered.size() + "]";
+        return "InMemoryQueue[" + name + ", messages=" + backlog() + ", acked=" + acked().size()
+                + ", deadLettered=" + deadLettered().size() + "]";
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private static Optional<String> textOf(String contentType, byte[] body) {
+        if (contentType.equals("v8")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString());
+        } catch (CharacterCodingException e) {
+            return Optional.empty();
         }
     }
 
-    // ------------------------------------------------------------------ internals (lock held)
-
-    private void expireLeases(Instant now) {
-        for (Entry entry : new ArrayList<>(entries.values())) {
-            if (entry.leaseId != null && !entry.leaseExpiresAt.isAfter(now)) {
-                changes++;
-                if (entry.attempts >= maxRetries) {
-                    deadLetter(entry);
-                } else {
-                    unlease(entry);
-                    entry.visibleAt = now;
-                }
-            }
-        }
+    private record ReceiveFault(boolean afterLeasing, Supplier<? extends IOException> exception) {
     }
 
-    private void unlease(Entry entry) {
-        entry.leaseId = null;
-        entry.leaseExpiresAt = null;
-    }
-
-    private void remove(Entry entry) {
-        entries.remove(entry.id);
-        unlease(entry);
-    }
-
-    private void deadLetter(Entry entry) {
-        remove(entry);
-        Message message = entry.snapshot();
-        deadLettered.add(message);
-        if (deadLetterQueue != null) {
-            deadLetterQueue.publish(entry.body, entry.contentType, Duration.ZERO);
-        }
-    }
-
-    private Backlog backlogLocked() {
-        long bytes = 0;
-        Instant oldest = null;
-        for (Entry e : entries.values()) {
-            bytes += e.body.getBytes(StandardCharsets.UTF_8).length;
-            if (oldest == null || e.publishedAt.isBefore(oldest)) {
-                oldest = e.publishedAt;
-            }
-        }
-        return new Backlog(entries.size(), bytes, Optional.ofNullable(oldest));
-    }
-
-    private static final class Entry {
-        final String id;
-        final String body;
-        final ContentType contentType;
-        final Instant publishedAt;
-        Instant visibleAt;
-        int attempts;
-        String leaseId;
-        Instant leaseExpiresAt;
-
-        Entry(String id, String body, ContentType contentType, Instant publishedAt, Instant visibleAt) {
-            this.id = id;
-            this.body = body;
-            this.contentType = contentType;
-            this.publishedAt = publishedAt;
-            this.visibleAt = visibleAt;
-        }
-
-        Message snapshot() {
-            return new Message(id, body, contentType, attempts, publishedAt);
-        }
-    }
-
-    private record SettleFault(boolean applied, Supplier<? extends IOException> exception) {
+    private record SettleFault(int appliedChunks, Supplier<? extends IOException> exception) {
     }
 
     /** Configures an {@link InMemoryQueue}. Not thread-safe. */
     public static final class Builder {
         private String name = "events";
         private Clock clock = Clock.systemUTC();
-        private int maxRetries = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
+        private int maxRetries = RetryPolicy.DEFAULT_MAX_RETRIES;
         private Duration visibilityTimeout = Duration.ofSeconds(30);
         private InMemoryQueue deadLetterQueue;
         private R2EventCodec codec = R2EventCodec.standard();
+        private long seed = 1;
 
         private Builder() {
         }
@@ -437,20 +452,24 @@ public final class InMemoryQueue implements EventSource {
             return this;
         }
 
-        /** Deliveries before a failing message is dead-lettered. Default 5, what this connector expects. */
+        /**
+         * The consumer's {@code max_retries}, 0 to 100: a message is delivered up to {@code maxRetries + 1} times
+         * before it is dead-lettered. Default 5, what this connector expects.
+         */
         public Builder maxRetries(int maxRetries) {
-            if (maxRetries < 1 || maxRetries > 100) {
-                throw new IllegalArgumentException("maxRetries must be between 1 and 100, was " + maxRetries);
+            if (maxRetries < 0 || maxRetries > 100) {
+                throw new IllegalArgumentException("maxRetries must be between 0 and 100, was " + maxRetries);
             }
             this.maxRetries = maxRetries;
             return this;
         }
 
-        /** How long a lease lasts. Default 30 s, Cloudflare's default. */
+        /** How long a lease lasts, 1 ms to 12 h. Default 30 s, Cloudflare's default. */
         public Builder visibilityTimeout(Duration visibilityTimeout) {
             Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
-            if (visibilityTimeout.isNegative() || visibilityTimeout.isZero()) {
-                throw new IllegalArgumentException("visibilityTimeout must be positive, was " + visibilityTimeout);
+            if (visibilityTimeout.toMillis() < 1 || visibilityTimeout.compareTo(Duration.ofHours(12)) > 0) {
+                throw new IllegalArgumentException("visibilityTimeout must be between 1 ms and 12 h, was "
+                        + visibilityTimeout);
             }
             this.visibilityTimeout = visibilityTimeout;
             return this;
@@ -468,11 +487,27 @@ public final class InMemoryQueue implements EventSource {
             return this;
         }
 
+        /** The seed of the generated message and lease ids. Default 1. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The queue.
+         *
+         * @throws IllegalStateException when the dead-letter queue has another clock, or a queue of this name already
+         *                               shares the dead-letter queue's model
+         */
         public InMemoryQueue build() {
             if (deadLetterQueue != null && deadLetterQueue.clock != clock) {
                 throw new IllegalStateException("the dead-letter queue must share this queue's clock");
             }
-            return new InMemoryQueue(this);
+            try {
+                return new InMemoryQueue(this);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
         }
     }
 }

@@ -9,8 +9,9 @@ import java.util.Optional;
  * ({@code {"type":"http_pull","settings":{...},"dead_letter_queue":"..."}}).
  *
  * @param batchSize         messages per pull when the request does not say (1..100); default 5
- * @param maxRetries        deliveries before the message is dead-lettered (0..100); default 3, like Cloudflare;
- *                          this connector wants 5
+ * @param maxRetries        retries after the first delivery (0..100): a message is delivered up to
+ *                          {@code maxRetries + 1} times, then dead-lettered; default 3, like Cloudflare; this
+ *                          connector wants 5
  * @param visibilityTimeout lease length when the pull request does not say (1 ms..12 h); default 30 s
  * @param retryDelay        delay of a retry that does not say (0..12 h, whole seconds); default 0
  * @param deadLetterQueue   the name of the queue that receives exhausted messages; empty to drop them

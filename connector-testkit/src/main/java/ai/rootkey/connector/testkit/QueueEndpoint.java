@@ -6,6 +6,8 @@ public enum QueueEndpoint {
     PULL,
     /** {@code POST .../messages/ack} (acks and retries). */
     ACK,
+    /** {@code POST .../messages/peek} (no lease, no attempt). */
+    PEEK,
     /** {@code POST .../messages} and {@code POST .../messages/batch}. */
     PUBLISH,
     /** {@code GET .../consumers}. */

@@ -7,10 +7,12 @@ import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.InMemoryQueue;
+import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
 import ai.rootkey.connector.testkit.internal.Digests;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -35,9 +37,23 @@ class NothingLostProperties {
 
     enum Op { PUT, PUT_BIG, OVERWRITE, DELETE, DELETE_BEFORE_READ, COPY, MULTIPART, GARBAGE, FOREIGN, DUPLICATE_EVENT }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "2026112921")
     void randomEventsAndFaults_loseNothing(@ForAll("ops") List<Op> ops, @ForAll long seed,
                                            @ForAll @IntRange(min = 1, max = 8) int concurrency) {
+        run(ops, seed, concurrency);
+    }
+
+    /**
+     * Failed one run in twenty before only decisions dead-lettered: a 401 from the seeded faults paused the connector,
+     * each release spent an attempt, and the message reached the DLQ RELEASED, not EXHAUSTED (issue "Only a decision
+     * dead-letters"; jqwik shrank it to this).
+     */
+    @Example
+    void seed10877_singlePut_concurrencyOne() {
+        run(List.of(Op.PUT), 10877L, 1);
+    }
+
+    private static void run(List<Op> ops, long seed, int concurrency) {
         Random random = new Random(seed);
         try (ConnectorTestKit kit = ConnectorTestKit.builder().seed(seed).build()) {
             int n = 0;
@@ -70,7 +86,7 @@ class NothingLostProperties {
                     case FOREIGN -> kit.queue().publish(ai.rootkey.connector.ObjectEvent.builder().bucket("other")
                             .key(key).size(1).eTag("e").build());
                     case DUPLICATE_EVENT -> {
-                        List<InMemoryQueue.Message> messages = kit.queue().messages();
+                        List<QueueMessage> messages = kit.queue().messages();
                         if (!messages.isEmpty()) {
                             kit.queue().publish(messages.get(random.nextInt(messages.size())).body());
                         }
@@ -101,21 +117,27 @@ class NothingLostProperties {
         Map<String, List<Outcome>> byMessage = listener.outcomes().stream()
                 .collect(Collectors.groupingBy(o -> o.delivery().messageId()));
         // Every acked message was settled for a recorded reason.
-        for (InMemoryQueue.Message acked : queue.acked()) {
+        for (QueueMessage acked : queue.acked()) {
             List<Outcome> outcomes = byMessage.get(acked.id());
             assertThat(outcomes).as("outcomes of acked message %s (%s)", acked.id(), seedNote).isNotNull();
             Outcome last = outcomes.get(outcomes.size() - 1);
             assertThat(last.kind()).as("final outcome of acked %s (%s)", acked.id(), seedNote)
-                    .isIn(Outcome.Kind.ANCHORED, Outcome.Kind.SKIPPED, Outcome.Kind.TERMINAL);
+                    .isIn(Outcome.Kind.ANCHORED, Outcome.Kind.SKIPPED, Outcome.Kind.TERMINAL, Outcome.Kind.REQUEUED);
             if (last.kind() == Outcome.Kind.TERMINAL) {
                 assertThat(last.reason()).isNotBlank();
             }
+            if (last.kind() == Outcome.Kind.REQUEUED) { // published again as a new message, then acked
+                assertThat(last.attempt()).as("requeued on its last attempt (%s)", seedNote)
+                        .isEqualTo(queue.maxRetries().getAsInt() + 1);
+            }
         }
-        // Every dead-lettered message used all its attempts on transient failures.
-        for (InMemoryQueue.Message dead : queue.deadLettered()) {
+        // Only a decision dead-letters: every dead-lettered message used all its attempts, the last one EXHAUSTED.
+        for (QueueMessage dead : queue.deadLettered()) {
             List<Outcome> outcomes = byMessage.get(dead.id());
-            assertThat(dead.attempts()).as("attempts of dead-lettered %s (%s)", dead.id(), seedNote).isEqualTo(5);
-            assertThat(outcomes.get(outcomes.size() - 1).kind()).isEqualTo(Outcome.Kind.EXHAUSTED);
+            assertThat(dead.attempts()).as("attempts of dead-lettered %s (%s)", dead.id(), seedNote)
+                    .isEqualTo(queue.maxRetries().getAsInt() + 1);
+            assertThat(outcomes.get(outcomes.size() - 1).kind()).as("last outcome of dead-lettered %s (%s)",
+                    dead.id(), seedNote).isEqualTo(Outcome.Kind.EXHAUSTED);
         }
         // Anchored outcomes correspond to uploads of exactly the bytes of that object version.
         Set<String> uploaded = kit.anchorer().uploads().stream()
@@ -134,13 +156,12 @@ class NothingLostProperties {
         // Counters add up, nothing left in flight.
         var stats = connector.stats();
         assertThat(stats.inFlight()).isZero();
-        assertThat(stats.received()).isEqualTo(stats.anchored() + stats.skipped() + stats.retried() + stats.exhausted()
-                + stats.terminal() + stats.released());
+        assertThat(stats.received()).isEqualTo(stats.decided());
         assertThat(stats.received()).isEqualTo(listener.outcomes().size());
         // Each message ends exactly once: acked once, or dead-lettered, never both.
-        List<String> ackedIds = queue.acked().stream().map(InMemoryQueue.Message::id).toList();
+        List<String> ackedIds = queue.acked().stream().map(QueueMessage::id).toList();
         assertThat(ackedIds).as("acked once each (%s)", seedNote).doesNotHaveDuplicates();
-        assertThat(queue.deadLettered()).extracting(InMemoryQueue.Message::id)
+        assertThat(queue.deadLettered()).extracting(QueueMessage::id)
                 .allSatisfy(id -> assertThat(ackedIds).doesNotContain(id));
     }
 

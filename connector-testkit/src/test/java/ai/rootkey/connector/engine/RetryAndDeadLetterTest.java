@@ -72,22 +72,22 @@ class RetryAndDeadLetterTest {
     }
 
     @Test
-    void fiveTransientFailures_endInTheDeadLetterQueue_andTheFifthIsLoggedAsLast() {
+    void maxRetriesFive_sixTransientFailures_endInTheDeadLetterQueue_andTheSixthIsLoggedAsLast() {
         kit.bucket().put("doomed.pdf", "content");
-        kit.anchorer().failNext(5, AnchorFault.status(503));
+        kit.anchorer().failNext(6, AnchorFault.status(503));
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
 
         assertThat(kit.anchorer().anchoredKeys()).isEmpty();
         assertThat(kit.queue().acked()).isEmpty();
-        assertThat(kit.queue().deadLettered()).singleElement().satisfies(m -> assertThat(m.attempts()).isEqualTo(5));
+        assertThat(kit.queue().deadLettered()).singleElement().satisfies(m -> assertThat(m.attempts()).isEqualTo(6));
         assertThat(kit.deadLetterQueue().backlog()).isEqualTo(1);
-        assertThat(listener.of(Outcome.Kind.RETRIED)).extracting(Outcome::attempt).containsExactly(1, 2, 3, 4);
+        assertThat(listener.of(Outcome.Kind.RETRIED)).extracting(Outcome::attempt).containsExactly(1, 2, 3, 4, 5);
         assertThat(listener.of(Outcome.Kind.EXHAUSTED)).singleElement()
-                .satisfies(o -> assertThat(o.attempt()).isEqualTo(5));
+                .satisfies(o -> assertThat(o.attempt()).isEqualTo(6));
         List<String> retryLines = logs.lines("rootkey.event.retry");
-        assertThat(retryLines).hasSize(5);
-        assertThat(retryLines.subList(0, 4)).allSatisfy(l -> assertThat(l).contains("last_attempt=false"));
-        assertThat(retryLines.get(4)).contains("attempt=5").contains("last_attempt=true")
+        assertThat(retryLines).hasSize(6);
+        assertThat(retryLines.subList(0, 5)).allSatisfy(l -> assertThat(l).contains("last_attempt=false"));
+        assertThat(retryLines.get(5)).contains("attempt=6").contains("last_attempt=true")
                 .contains("dead-letter queue");
         assertThat(logs.lines("rootkey.event.dlq_terminal_failure")).isEmpty();
     }

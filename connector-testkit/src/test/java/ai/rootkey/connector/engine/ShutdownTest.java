@@ -5,6 +5,7 @@ import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.InMemoryQueue;
+import ai.rootkey.connector.testkit.QueueMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,12 +95,12 @@ class ShutdownTest {
         connector.close();
     }
 
-    private static String keyOf(InMemoryQueue.Message m) {
+    private static String keyOf(QueueMessage m) {
         return ai.rootkey.connector.r2.R2EventCodec.standard().parse(m.body()).key();
     }
 
     @SuppressWarnings("unused")
-    private static List<String> keys(List<InMemoryQueue.Message> messages) {
+    private static List<String> keys(List<QueueMessage> messages) {
         return messages.stream().map(ShutdownTest::keyOf).toList();
     }
 }

@@ -308,12 +308,13 @@ class FakeCloudflareQueuesTest {
     }
 
     @Test
-    void maxRetries_retriedAtTheLastAttempt_movesToTheDeadLetterQueue() throws Exception {
+    void maxRetries_retriedOnDeliveryMaxRetriesPlusOne_movesToTheDeadLetterQueue() throws Exception {
+        // max_retries counts retries: 3 retries = 4 deliveries (miniflare's broker: maxAttempts = maxRetries + 1)
         String dlq = fake.createQueue("events-dlq");
         fake.configureConsumer(queue, QueueConsumerSettings.defaults().withMaxRetries(3).withDeadLetterQueue("events-dlq"));
         String id = fake.publish(queue, EVENT);
 
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        for (int attempt = 1; attempt <= 4; attempt++) {
             JsonNode m = messages(pull(queue, 10, 1000)).get(0);
             assertThat(m.get("attempts").asInt()).isEqualTo(attempt);
             settle(queue, List.of(), Map.of(m.get("lease_id").asText(), 0));
@@ -323,7 +324,7 @@ class FakeCloudflareQueuesTest {
         assertThat(fake.queue(queue).backlog()).isEmpty();
         assertThat(fake.queue(queue).deadLettered()).singleElement().satisfies(m -> {
             assertThat(m.id()).isEqualTo(id);
-            assertThat(m.attempts()).isEqualTo(3);
+            assertThat(m.attempts()).isEqualTo(4);
         });
         List<JsonNode> fromDlq = messages(pull(dlq, 10, 1000));
         assertThat(fromDlq).hasSize(1);
@@ -334,7 +335,7 @@ class FakeCloudflareQueuesTest {
 
     @Test
     void maxRetries_leaseExpiringAtTheLastAttempt_alsoDeadLetters_orDropsWithoutDlq() throws Exception {
-        fake.configureConsumer(queue, QueueConsumerSettings.defaults().withMaxRetries(2));
+        fake.configureConsumer(queue, QueueConsumerSettings.defaults().withMaxRetries(1));
         fake.publish(queue, EVENT);
 
         messages(pull(queue, 10, 1000));

@@ -54,7 +54,7 @@ class RootkeyAnchorerRoundTripProperties {
         api.clear();
     }
 
-    @Property(tries = 150)
+    @Property(tries = 150, seed = "2026112922")
     void anyUpload_arrivesExactlyAsSent(@ForAll("names") String bucket, @ForAll("names") String key,
                                         @ForAll("eTags") Optional<String> eTag, @ForAll("bodies") byte[] body)
             throws Exception {

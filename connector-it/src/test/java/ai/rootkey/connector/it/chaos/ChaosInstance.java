@@ -6,6 +6,7 @@ import ai.rootkey.connector.Batch;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.ConnectorStats;
+import ai.rootkey.connector.Delivery;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.ObjectReader;
@@ -21,6 +22,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -376,6 +378,16 @@ public final class ChaosInstance {
         @Override
         public int maxBatchSize() {
             return delegate.maxBatchSize();
+        }
+
+        @Override
+        public boolean canRequeue(Delivery delivery) {
+            return delegate.canRequeue(delivery);
+        }
+
+        @Override
+        public OptionalInt maxRetries() throws IOException {
+            return delegate.maxRetries();
         }
 
         private double draw() {

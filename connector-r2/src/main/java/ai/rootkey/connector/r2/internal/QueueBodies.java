@@ -3,6 +3,7 @@ package ai.rootkey.connector.r2.internal;
 import ai.rootkey.connector.Delivery;
 import ai.rootkey.connector.r2.R2EventCodec;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,6 +33,8 @@ import java.util.Optional;
 public final class QueueBodies {
     /** The reason given for {@code v8} bodies. */
     public static final String V8_REASON = "v8 bodies cannot be decoded by a pull consumer";
+    /** The largest message body the publish API takes: 128 KB. */
+    public static final int MAX_MESSAGE_BYTES = 128 * 1024;
 
     private QueueBodies() {
     }
@@ -80,6 +83,48 @@ public final class QueueBodies {
             default:
                 return jsonText(raw);
         }
+    }
+
+    /**
+     * The message as stored, for a requeue: {@code json} bodies as their JSON text, {@code text} bodies as they are;
+     * empty for other content types and for {@code json} bodies that are not one JSON value.
+     */
+    public static Optional<Delivery.Message> storedMessage(String contentType, String body) {
+        String raw = body == null ? "" : body;
+        String type = contentType == null ? "" : contentType.trim().toLowerCase(Locale.ROOT);
+        if (type.equals("text")) {
+            return Optional.of(new Delivery.Message("text", raw));
+        }
+        if (type.equals("json")) {
+            String json = jsonText(raw);
+            return isJson(json) ? Optional.of(new Delivery.Message("json", json)) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the publish API takes {@code message}: {@code json} or {@code text}, at most 128 KB. */
+    public static boolean isPublishable(Delivery.Message message) {
+        String type = message.contentType();
+        return (type.equals("json") || type.equals("text"))
+                && message.body().getBytes(StandardCharsets.UTF_8).length <= MAX_MESSAGE_BYTES
+                && (type.equals("text") || isJson(message.body()));
+    }
+
+    /** One entry of a publish(-batch) request for {@code message}, which must be {@link #isPublishable}. */
+    public static ObjectNode publication(Delivery.Message message) {
+        ObjectNode entry = Json.MAPPER.createObjectNode();
+        if (message.contentType().equals("json")) {
+            try {
+                entry.set("body", Json.MAPPER.readTree(message.body()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("a json message that is not JSON cannot be published", e);
+            }
+            entry.put("content_type", "json");
+        } else {
+            entry.put("body", message.body());
+            entry.put("content_type", "text");
+        }
+        return entry;
     }
 
     /** Whether {@code text} is exactly one well-formed JSON value. */

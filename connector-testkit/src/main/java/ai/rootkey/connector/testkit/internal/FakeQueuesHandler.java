@@ -48,9 +48,9 @@ public final class FakeQueuesHandler implements HttpHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ROUTE = Pattern.compile(
-            "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/batch|consumers)$");
+            "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/peek|messages/batch|consumers)$");
 
-    private final FakeQueuesStore store;
+    private final QueueBroker store;
     private final FakeQueuesFaults faults;
     private final String accountId;
     private final Map<QueueEndpoint, LongAdder> requests = new EnumMap<>(QueueEndpoint.class);
@@ -76,7 +76,7 @@ public final class FakeQueuesHandler implements HttpHandler {
         }
     }
 
-    public FakeQueuesHandler(FakeQueuesStore store, FakeQueuesFaults faults, String accountId, String token) {
+    public FakeQueuesHandler(QueueBroker store, FakeQueuesFaults faults, String accountId, String token) {
         this.store = Objects.requireNonNull(store, "store");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.accountId = Objects.requireNonNull(accountId, "accountId");
@@ -197,6 +197,8 @@ public final class FakeQueuesHandler implements HttpHandler {
                     return pull(queueId, json(body));
                 case "messages/ack":
                     return ack(queueId, json(body));
+                case "messages/peek":
+                    return peek(queueId, json(body));
                 case "messages":
                     return publish(queueId, json(body));
                 case "messages/batch":
@@ -216,17 +218,15 @@ public final class FakeQueuesHandler implements HttpHandler {
     private Reply pull(String queueId, JsonNode request) {
         Optional<Integer> batchSize = optionalLong(request, "batch_size").map(Math::toIntExact);
         Optional<Duration> visibility = optionalLong(request, "visibility_timeout_ms").map(Duration::ofMillis);
-        FakeQueuesStore.PullResult pulled = store.pull(queueId, batchSize, visibility);
+        QueueBroker.PullResult pulled = store.pull(queueId, batchSize, visibility);
         ObjectNode result = JSON.createObjectNode();
         result.put("message_backlog_count", pulled.backlogCount());
         ArrayNode messages = result.putArray("messages");
-        for (FakeQueuesStore.Pulled m : pulled.messages()) {
+        for (QueueBroker.Pulled m : pulled.messages()) {
             ObjectNode node = messages.addObject();
             node.put("id", m.id());
             node.put("lease_id", m.leaseId());
-            node.put("body", m.contentType().equals("text")
-                    ? new String(m.body(), StandardCharsets.UTF_8)
-                    : Base64.getEncoder().encodeToString(m.body()));
+            node.put("body", encodeBody(m.contentType(), m.body()));
             node.put("attempts", m.attempts());
             node.put("timestamp_ms", m.publishedAt().toEpochMilli());
             ObjectNode metadata = node.putObject("metadata");
@@ -240,16 +240,46 @@ public final class FakeQueuesHandler implements HttpHandler {
         return Reply.ok(result);
     }
 
+    /**
+     * {@code messages/peek}: the shape of the API reference's peek reply ({@code id}, {@code attempts}, {@code body},
+     * {@code metadata}, {@code timestamp_ms}, an opaque {@code ref}; no {@code lease_id}). The batch size defaults
+     * to the consumer's.
+     */
+    private Reply peek(String queueId, JsonNode request) {
+        int batchSize = optionalLong(request, "batch_size").map(Math::toIntExact)
+                .orElse(store.settings(queueId).batchSize());
+        ObjectNode result = JSON.createObjectNode();
+        ArrayNode messages = result.putArray("messages");
+        for (QueueBroker.Peeked m : store.peek(queueId, batchSize)) {
+            ObjectNode node = messages.addObject();
+            node.put("id", m.id());
+            node.put("attempts", m.attempts());
+            node.put("body", encodeBody(m.contentType(), m.body()));
+            ObjectNode metadata = node.putObject("metadata");
+            metadata.put("CF-sourceMessageSource", m.source());
+            metadata.put("CF-Content-Type", m.contentType());
+            node.put("ref", m.ref());
+            node.put("timestamp_ms", m.publishedAt().toEpochMilli());
+        }
+        return Reply.ok(result);
+    }
+
+    /** A body as pulls and peeks return it: the string for {@code text}, base64 for everything else. */
+    private static String encodeBody(String contentType, byte[] body) {
+        return contentType.equals("text") ? new String(body, StandardCharsets.UTF_8)
+                : Base64.getEncoder().encodeToString(body);
+    }
+
     private Reply ack(String queueId, JsonNode request) {
         List<String> acks = new ArrayList<>();
         for (JsonNode a : array(request, "acks")) {
             acks.add(leaseId(a));
         }
-        List<FakeQueuesStore.RetryRequest> retries = new ArrayList<>();
+        List<QueueBroker.RetryRequest> retries = new ArrayList<>();
         for (JsonNode r : array(request, "retries")) {
-            retries.add(new FakeQueuesStore.RetryRequest(leaseId(r), optionalLong(r, "delay_seconds")));
+            retries.add(new QueueBroker.RetryRequest(leaseId(r), optionalLong(r, "delay_seconds")));
         }
-        FakeQueuesStore.SettleResult settled = store.settle(queueId, acks, retries);
+        QueueBroker.SettleResult settled = store.settle(queueId, acks, retries);
         ObjectNode result = JSON.createObjectNode();
         result.put("ackCount", settled.ackCount());
         result.put("retryCount", settled.retryCount());
@@ -315,7 +345,7 @@ public final class FakeQueuesHandler implements HttpHandler {
             throw new BadRequest("content_type must be json or text, was " + type);
         }
         Duration delay = Duration.ofSeconds(optionalLong(message, "delay_seconds").or(() -> defaultDelay).orElse(0L));
-        FakeQueuesStore.checkPublish(type, bytes, delay);
+        QueueBroker.checkPublish(type, bytes, delay);
         return new Publication(type, bytes, delay);
     }
 
@@ -344,6 +374,8 @@ public final class FakeQueuesHandler implements HttpHandler {
                 return QueueEndpoint.PULL;
             case "messages/ack":
                 return QueueEndpoint.ACK;
+            case "messages/peek":
+                return QueueEndpoint.PEEK;
             case "consumers":
                 return QueueEndpoint.CONSUMERS;
             default:

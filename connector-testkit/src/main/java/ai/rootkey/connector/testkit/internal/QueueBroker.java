@@ -22,28 +22,43 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
- * The queues of the fake and their semantics, without HTTP: leases, attempts, delays, acks, retries and
- * dead-lettering. Every method is synchronized; expiries are applied lazily at the start of each call, so a
- * test clock that jumps works. Each queue keeps its waiting messages ordered by visibility and its leased ones by
- * lease expiry, with running backlog totals, so a publish, a pull or a settlement costs O(log n) per message however
- * long the backlog is (inspection snapshots are O(n)).
+ * The one model of a Cloudflare Queue in the test kit: leases, attempts, delays, acks, retries, peeks and
+ * dead-lettering, without HTTP. {@code InMemoryQueue} (the in-process {@code EventSource}) and
+ * {@code FakeCloudflareQueues} (the HTTP API) are two views of it, and {@code EventSourceContract} pins both to the
+ * rules below. Every method is synchronized; expiries are applied lazily at the start of each call, so a test clock
+ * that jumps works. Each queue keeps its waiting messages ordered by visibility and its leased ones by lease
+ * expiry, with running backlog totals, so a publish, a pull or a settlement costs O(log n) per message however long
+ * the backlog is (inspection snapshots are O(n)).
  *
- * <p>Rules:
+ * <p>Rules, with where each comes from:
  * <ul>
  *   <li>A pull leases visible messages (oldest visibility first), increments {@code attempts} and issues a new
- *       lease id for each.</li>
+ *       lease id for each; {@code batch_size} 1..100, {@code visibility_timeout_ms} up to 12 h (DESIGN 6.2, the
+ *       API reference's pull parameters).</li>
  *   <li>When a lease expires the message becomes visible again at the expiry time, unless it is exhausted.</li>
- *   <li>Exhaustion: a message that is retried, or whose lease expires, when {@code attempts >= max_retries} goes
- *       to the consumer's dead-letter queue (same id, attempts reset) or is dropped when none is configured or the
- *       named queue does not exist. So {@code max_retries: 5} means five deliveries.</li>
+ *   <li>Exhaustion: {@code max_retries} counts retries, so a message is delivered up to {@code max_retries + 1}
+ *       times; one that is retried, or whose lease expires, on delivery {@code max_retries + 1} goes to the
+ *       consumer's dead-letter queue or is dropped when none is configured or the named queue does not exist
+ *       (Cloudflare's simulator, miniflare's queue broker in {@code cloudflare/workers-sdk}: {@code maxAttempts =
+ *       maxRetries + 1}). The dead-lettered copy keeps the message id and publish time, with attempts from zero
+ *       (the same broker re-enqueues it with its id and timestamp).</li>
  *   <li>Ack: accepted for any lease ever issued for a message that is still in the queue, even when the lease
  *       expired and the message was redelivered since (Cloudflare accepts acks after the lease expired). A lease
- *       whose message is gone (acked, dead-lettered) or that was never issued is a warning, not an error.</li>
+ *       whose message is gone (acked, dead-lettered) or that was never issued is a warning, not an error (the ack
+ *       reply's {@code warnings}, a map from lease id to message in {@code cloudflare-typescript}).</li>
  *   <li>Retry: accepted only for the message's latest lease, live or expired, and only once; a lease superseded
- *       by a newer delivery (another consumer holds the message) or already retried is a warning.</li>
+ *       by a newer delivery (another consumer holds the message) or already retried is a warning. This is our
+ *       guess: Cloudflare does not document a second retry of one lease.</li>
+ *   <li>Retry delays and publish delays are whole seconds, 0 to 43,200 (12 h): the API's {@code delay_seconds} is
+ *       an integer and miniflare's schema caps it at 43,200. One ack call is applied as a whole: a delay out of
+ *       range refuses the call and applies nothing.</li>
+ *   <li>Peek returns the messages a pull would hand out next, without leasing them and without counting an
+ *       attempt, each with an opaque {@code ref} (the API reference's {@code messages/peek}: "Messages remain
+ *       available for subsequent peek or pull operations"). Which messages a peek includes (leased or delayed
+ *       ones?) is not documented; we return the visible ones.</li>
  * </ul>
  */
-public final class FakeQueuesStore {
+public final class QueueBroker {
     public static final int MAX_BATCH_SIZE = 100;
     public static final long MAX_DELAY_SECONDS = 43_200;
     public static final Duration MAX_VISIBILITY_TIMEOUT = Duration.ofHours(12);
@@ -56,10 +71,16 @@ public final class FakeQueuesStore {
     private final Map<String, LeaseRef> leases = new HashMap<>();
     private long sequence;
     private long leaseCounter;
+    private long changes;
 
-    /** One message handed out by a pull. */
+    /** One message handed out by a pull; the lease ends at {@code leaseExpiresAt}. */
     public record Pulled(String id, String leaseId, String contentType, byte[] body, int attempts,
-                         Instant publishedAt, String source) {
+                         Instant publishedAt, String source, Instant leaseExpiresAt) {
+    }
+
+    /** One message shown by a peek: not leased, no attempt counted. */
+    public record Peeked(String id, String ref, String contentType, byte[] body, int attempts, Instant publishedAt,
+                         String source) {
     }
 
     /** A pull's messages and the queue's backlog after it. */
@@ -101,11 +122,15 @@ public final class FakeQueuesStore {
         }
 
         QueueMessage snapshot() {
-            String text = contentType.equals("json") || contentType.equals("text")
-                    ? new String(body, StandardCharsets.UTF_8)
-                    : Base64.getEncoder().encodeToString(body);
-            return new QueueMessage(id, contentType, text, attempts, publishedAt);
+            return new QueueMessage(id, contentType, bodyText(contentType, body), attempts, publishedAt);
         }
+    }
+
+    /** A body as {@link QueueMessage} shows it: text for {@code json} and {@code text}, base64 for the others. */
+    public static String bodyText(String contentType, byte[] body) {
+        return contentType.equals("json") || contentType.equals("text")
+                ? new String(body, StandardCharsets.UTF_8)
+                : Base64.getEncoder().encodeToString(body);
     }
 
     /** Not leased (visible now or later), by visibility then publish sequence: the order pulls hand them out. */
@@ -131,6 +156,7 @@ public final class FakeQueuesStore {
         final List<QueueMessage> acked = new ArrayList<>();
         final List<QueueMessage> deadLettered = new ArrayList<>();
         long delivered;
+        long warnings;
 
         Queue(String id, String name, QueueConsumerSettings settings) {
             this.id = id;
@@ -182,7 +208,7 @@ public final class FakeQueuesStore {
         }
     }
 
-    public FakeQueuesStore(Supplier<Instant> clock, long seed) {
+    public QueueBroker(Supplier<Instant> clock, long seed) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ids = new Random(seed);
     }
@@ -242,6 +268,7 @@ public final class FakeQueuesStore {
         Instant now = sweep();
         Message m = new Message(hex32(), sequence++, contentType, body.clone(), now, source, now.plus(delay));
         q.add(m);
+        changes++;
         return m.id;
     }
 
@@ -257,10 +284,24 @@ public final class FakeQueuesStore {
             throw new IllegalArgumentException("message body is " + body.length + " bytes; the limit is "
                     + MAX_MESSAGE_BYTES);
         }
-        if (delay.isNegative() || delay.getSeconds() > MAX_DELAY_SECONDS) {
-            throw new IllegalArgumentException("delay_seconds must be between 0 and " + MAX_DELAY_SECONDS + ", was "
-                    + delay.getSeconds());
+        if (delay.isNegative() || delay.getSeconds() > MAX_DELAY_SECONDS || delay.getNano() != 0) {
+            throw new IllegalArgumentException("delay_seconds must be whole seconds between 0 and " + MAX_DELAY_SECONDS
+                    + ", was " + delay);
         }
+    }
+
+    /**
+     * A delay as the API takes it: rounded up to whole seconds and capped at {@value #MAX_DELAY_SECONDS}, the way
+     * a client that speaks {@code delay_seconds} must send a {@link Duration}.
+     */
+    public static long delaySeconds(Duration delay) {
+        if (delay.isNegative() || delay.isZero()) {
+            return 0;
+        }
+        if (delay.getSeconds() >= MAX_DELAY_SECONDS) {
+            return MAX_DELAY_SECONDS;
+        }
+        return delay.getSeconds() + (delay.getNano() > 0 ? 1 : 0);
     }
 
     /**
@@ -288,10 +329,34 @@ public final class FakeQueuesStore {
             q.leased.add(m);
             leases.put(m.latestLease, new LeaseRef(q.id, m.id));
             q.delivered++;
-            out.add(new Pulled(m.id, m.latestLease, m.contentType, m.body.clone(), m.attempts, m.publishedAt, m.source));
+            changes++;
+            out.add(new Pulled(m.id, m.latestLease, m.contentType, m.body.clone(), m.attempts, m.publishedAt, m.source,
+                    m.leaseExpiresAt));
         }
         Instant oldest = q.publishTimes.isEmpty() ? null : q.publishTimes.firstKey();
         return new PullResult(out, q.messages.size(), q.bytes, Optional.ofNullable(oldest));
+    }
+
+    /**
+     * Up to {@code batchSize} (1..100) of the messages a pull would hand out next, without leasing them or counting
+     * an attempt.
+     */
+    public synchronized List<Peeked> peek(String queueId, int batchSize) {
+        Queue q = queue(queueId);
+        if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+            throw new IllegalArgumentException("batch_size must be between 1 and " + MAX_BATCH_SIZE + ", was "
+                    + batchSize);
+        }
+        Instant now = sweep();
+        List<Peeked> out = new ArrayList<>();
+        for (Message m : q.waiting) {
+            if (out.size() >= batchSize || m.visibleAt.isAfter(now)) {
+                break;
+            }
+            out.add(new Peeked(m.id, "fake-ref." + q.id + "." + m.id + "." + m.seq, m.contentType, m.body.clone(),
+                    m.attempts, m.publishedAt, m.source));
+        }
+        return out;
     }
 
     /**
@@ -310,6 +375,7 @@ public final class FakeQueuesStore {
             });
         }
         Instant now = sweep();
+        changes++;
         Map<String, String> warnings = new LinkedHashMap<>();
         int ackCount = 0;
         for (String lease : acks) {
@@ -335,7 +401,7 @@ public final class FakeQueuesStore {
             q.detach(m);
             m.leaseExpiresAt = null;
             m.latestLease = null; // a retry settles the lease: retrying it again is a warning
-            if (m.attempts >= q.settings.maxRetries()) {
+            if (isExhausted(q, m)) {
                 deadLetter(q, m, now);
             } else {
                 long delay = r.delaySeconds().orElse(q.settings.retryDelay().getSeconds());
@@ -343,7 +409,13 @@ public final class FakeQueuesStore {
                 q.attach(m);
             }
         }
+        q.warnings += warnings.size();
         return new SettleResult(ackCount, retryCount, warnings);
+    }
+
+    /** A message on its last delivery: {@code max_retries + 1} (see the class rules). */
+    private static boolean isExhausted(Queue q, Message m) {
+        return m.attempts >= q.settings.maxRetries() + 1;
     }
 
     private Message messageFor(Queue q, String lease, Map<String, String> warnings) {
@@ -374,7 +446,8 @@ public final class FakeQueuesStore {
             for (Message m : expired) {
                 Instant expiredAt = m.leaseExpiresAt;
                 m.leaseExpiresAt = null;
-                if (m.attempts >= q.settings.maxRetries()) {
+                changes++;
+                if (isExhausted(q, m)) {
                     deadLetter(q, m, now);
                 } else {
                     m.visibleAt = expiredAt;
@@ -387,6 +460,7 @@ public final class FakeQueuesStore {
 
     /** Moves {@code m}, which must be detached from its queue's ordered sets, to the dead-letter queue. */
     private void deadLetter(Queue from, Message m, Instant now) {
+        changes++;
         from.forget(m);
         from.deadLettered.add(m.snapshot());
         Optional<Queue> dlq = from.settings.deadLetterQueue()
@@ -427,6 +501,67 @@ public final class FakeQueuesStore {
 
     public synchronized long deliveredCount(String queueId) {
         return queue(queueId).delivered;
+    }
+
+    /** Ack and retry entries that named an unknown, gone, superseded or already settled lease. */
+    public synchronized long warningCount(String queueId) {
+        return queue(queueId).warnings;
+    }
+
+    /** Messages visible now (neither leased nor delayed). */
+    public synchronized int visibleCount(String queueId) {
+        Queue q = queue(queueId);
+        Instant now = sweep();
+        int n = 0;
+        for (Message m : q.waiting) {
+            if (m.visibleAt.isAfter(now)) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /** Messages leased now. */
+    public synchronized int leasedCount(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return q.leased.size();
+    }
+
+    /** Messages in the queue, leased or not. */
+    public synchronized int size(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return q.messages.size();
+    }
+
+    /** When the next delayed message becomes visible, if one is delayed. */
+    public synchronized Optional<Instant> nextVisibleAt(String queueId) {
+        Queue q = queue(queueId);
+        Instant now = sweep();
+        for (Message m : q.waiting) {
+            if (m.visibleAt.isAfter(now)) {
+                return Optional.of(m.visibleAt);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** When the next lease ends, if a message is leased. */
+    public synchronized Optional<Instant> nextLeaseExpiry(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return q.leased.isEmpty() ? Optional.empty() : Optional.of(q.leased.first().leaseExpiresAt);
+    }
+
+    /**
+     * A counter that moves on every change of any queue's state (publish, lease, settle, expiry), so a test can
+     * tell that several observations were taken while nothing changed.
+     */
+    public synchronized long changeCount() {
+        sweep();
+        return changes;
     }
 
     // ------------------------------------------------------------------ helpers
