@@ -36,9 +36,12 @@ import java.util.Objects;
 public final class LoopbackStack implements AutoCloseable {
     /** The bucket created by {@link #start()}. */
     public static final String DEFAULT_BUCKET = "acme-documents";
-    /** The consumer's {@code max_retries}, what this connector expects. */
+    /** The consumer's {@code max_retries} unless the builder says otherwise: what this connector expects. */
     public static final int MAX_RETRIES = 5;
-    /** The dead-letter queue consumer's {@code max_retries}: Cloudflare's largest, so peeks do not drop messages. */
+    /**
+     * The dead-letter queue consumer's {@code max_retries}: Cloudflare's largest, so that replays, whose hand-backs
+     * count attempts, do not make it drop messages.
+     */
     public static final int DLQ_MAX_RETRIES = 100;
 
     private final EmbeddedS3 s3;
@@ -223,6 +226,7 @@ public final class LoopbackStack implements AutoCloseable {
         private long seed = 1L;
         private Duration visibilityTimeout = Duration.ofMinutes(10);
         private long maxRetainedBytes = FakeRootkeyApi.DEFAULT_MAX_RETAINED_BYTES;
+        private int maxRetries = MAX_RETRIES;
         private String queueToken = FakeCloudflareQueues.DEFAULT_TOKEN;
         private String rootkeyApiKey = FakeRootkeyApi.DEFAULT_API_KEY;
         private String s3Identity = EmbeddedS3.IDENTITY;
@@ -273,6 +277,15 @@ public final class LoopbackStack implements AutoCloseable {
             return this;
         }
 
+        /** The event queue consumer's {@code max_retries} (0 to 100). Default {@value LoopbackStack#MAX_RETRIES}. */
+        public Builder maxRetries(int maxRetries) {
+            if (maxRetries < 0 || maxRetries > 100) {
+                throw new IllegalArgumentException("maxRetries must be between 0 and 100, was " + maxRetries);
+            }
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
         /** How much of each file the fake API keeps in memory for inspection. Default 8 MiB. */
         public Builder maxRetainedBytes(long bytes) {
             this.maxRetainedBytes = bytes;
@@ -291,12 +304,12 @@ public final class LoopbackStack implements AutoCloseable {
             try {
                 s3.createBucket(bucket);
                 queues = FakeCloudflareQueues.builder().seed(seed).token(queueToken).build().start();
-                // Peeking the dead-letter queue counts attempts there too: its consumer keeps messages for
-                // Cloudflare's largest max_retries, as OPERATIONS.md recommends.
+                // Replays hand back what they do not replay, which counts attempts on the dead-letter queue too:
+                // its consumer keeps messages for Cloudflare's largest max_retries.
                 String dlq = queues.createQueue(bucket + "-dlq", QueueConsumerSettings.defaults()
                         .withMaxRetries(DLQ_MAX_RETRIES));
                 String events = queues.createQueue(bucket + "-events", QueueConsumerSettings.defaults()
-                        .withMaxRetries(MAX_RETRIES)
+                        .withMaxRetries(maxRetries)
                         .withVisibilityTimeout(visibilityTimeout)
                         .withDeadLetterQueue(bucket + "-dlq"));
                 api = FakeRootkeyApi.builder().seed(seed).apiKey(rootkeyApiKey).maxRetainedBytes(maxRetainedBytes).build()

@@ -80,6 +80,7 @@ public final class ChaosInstance {
     private final AtomicInteger maxUploading = new AtomicInteger();
     private final AtomicLong anchorCalls = new AtomicLong();
     private final AtomicLong crashAtAnchorCall = new AtomicLong(-1);
+    private final AtomicInteger receiving = new AtomicInteger();
     private volatile State state = State.RUNNING;
     private volatile ConnectorStats statsAfterClose;
     private volatile int heldAfterClose = -1;
@@ -177,9 +178,13 @@ public final class ChaosInstance {
         return batchSize;
     }
 
-    /** Deliveries received and not yet settled with the queue. */
+    /**
+     * Deliveries received and not yet settled with the queue, counting a receive under way as holding (its leases
+     * exist before the call returns): a driver that moves the clock when every instance holds nothing must never
+     * expire a lease an instance is just being handed.
+     */
     public int held() {
-        return held.size();
+        return receiving.get() + held.size();
     }
 
     public int maxHeld() {
@@ -315,6 +320,7 @@ public final class ChaosInstance {
             if (!gate.enter()) {
                 return Batch.empty();
             }
+            receiving.incrementAndGet();
             try {
                 double draw = draw();
                 if (draw < faults.receiveFails()) {
@@ -327,7 +333,7 @@ public final class ChaosInstance {
                     ledger.faults("queue.leases_lost_with_reply", batch.size());
                     throw new IOException("pull applied, reply lost (injected): " + batch.size() + " leases dangle");
                 }
-                ledger.received(name, batch.deliveries());
+                ledger.received(name, batch.deliveries(), delegate::canRequeue);
                 batch.deliveries().forEach(d -> {
                     held.add(d.leaseId());
                     undecided.add(d.leaseId());
@@ -336,6 +342,7 @@ public final class ChaosInstance {
                 updateMax(maxUndecided, undecided.size());
                 return batch;
             } finally {
+                receiving.decrementAndGet();
                 gate.exit();
             }
         }

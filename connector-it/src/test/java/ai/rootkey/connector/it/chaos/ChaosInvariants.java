@@ -35,7 +35,9 @@ public final class ChaosInvariants {
                 + "its idempotency headers (bucket, key, live ETag)"),
         ACK_JUSTIFIED("no delivery was acked unless its object was anchored, it was skipped (filter, action, "
                 + "duplicate), or it failed permanently with a reason"),
-        DLQ_EXHAUSTED("everything in the dead-letter queue is a transient failure that used all its attempts"),
+        DLQ_EXHAUSTED("only a decision dead-letters (DESIGN 4 rule 10): everything in the dead-letter queue is a "
+                + "transient failure that used all its attempts and was decided EXHAUSTED on its last one, unless no "
+                + "live instance ever held that last delivery (killed holder, lost pull reply)"),
         DUPLICATES("duplicates at the API come only from redelivery (at most one upload per delivery) and all carry "
                 + "one (bucket, key, ETag) and one content"),
         CONCURRENCY("no instance had more objects open than its concurrency, more undecided deliveries than "
@@ -137,6 +139,12 @@ public final class ChaosInvariants {
             return out.toString();
         }
 
+        /** Deliveries decided REQUEUED in the run. */
+        public long requeued() {
+            return run.ledger().decisions().values().stream()
+                    .filter(d -> d.outcome().kind() == Outcome.Kind.REQUEUED).count();
+        }
+
         /** Throws an {@link AssertionError} naming every broken invariant with up to 10 examples each. */
         public void assertHolds() {
             if (violations.values().stream().allMatch(List::isEmpty)) {
@@ -165,6 +173,9 @@ public final class ChaosInvariants {
         private final Map<List<String>, String> writtenSha = new HashMap<>();
         private final Map<String, ChaosLedger.Decision> decisions;
         private int excusedByDlq;
+        private int deadLetteredWithDeadHolder;
+        private int deadLetteredUnseen;
+        private int deadLetteredNotRequeueable;
         private int excusedByTerminal;
         private int notAnchored;
         private int messagesNotEnded;
@@ -267,11 +278,20 @@ public final class ChaosInvariants {
             String bucket = run.truth().bucket();
             Set<String> ackedOnWire = new HashSet<>();
             for (ChaosLedger.Wire w : run.ledger().wire()) {
-                if (w.settlement().kind() != Settlement.Kind.ACK) {
+                if (w.settlement().kind() == Settlement.Kind.RETRY) {
                     continue;
                 }
                 Delivery delivery = w.settlement().delivery();
                 ackedOnWire.add(delivery.messageId());
+                if (w.settlement().kind() == Settlement.Kind.REQUEUE) {
+                    ChaosLedger.Decision decision = decisions.get(delivery.leaseId());
+                    if (decision == null || decision.outcome().kind() != Outcome.Kind.REQUEUED
+                            || delivery.attempts() < run.maxAttempts()) {
+                        violation(Invariant.ACK_JUSTIFIED, "requeue of message " + delivery.messageId() + " (attempt "
+                                + delivery.attempts() + ") without a REQUEUED decision on its last attempt");
+                    }
+                    continue;
+                }
                 String what = "ack of message " + delivery.messageId() + " (lease " + delivery.leaseId() + ", attempt "
                         + delivery.attempts() + ", by " + w.instance() + ")";
                 ChaosLedger.Decision decision = decisions.get(delivery.leaseId());
@@ -340,6 +360,21 @@ public final class ChaosInvariants {
         }
 
         void deadLetters() {
+            Set<String> crashed = new HashSet<>();
+            for (ChaosInstance i : run.instances()) {
+                if (i.state() == ChaosInstance.State.CRASHED) {
+                    crashed.add(i.name());
+                }
+            }
+            Set<String> sentLeases = new HashSet<>();
+            for (ChaosLedger.Wire w : run.ledger().wire()) {
+                sentLeases.add(w.settlement().delivery().leaseId());
+            }
+            Map<String, ChaosLedger.Received> lastDelivery = new HashMap<>();
+            for (ChaosLedger.Received r : run.ledger().received().values()) {
+                lastDelivery.merge(r.delivery().messageId(), r,
+                        (a, b) -> a.delivery().attempts() >= b.delivery().attempts() ? a : b);
+            }
             for (DeadLetter d : run.queue().deadLettered()) {
                 String what = "dead-lettered message " + d.messageId() + d.event().map(e -> " (key "
                         + LogSafe.quoted(e.key()) + ")").orElse(" (malformed)");
@@ -347,9 +382,32 @@ public final class ChaosInvariants {
                     violation(Invariant.DLQ_EXHAUSTED, what + " used " + d.attempts() + " attempts, not "
                             + run.maxAttempts());
                 }
+                // Rule 10: the last delivery was decided EXHAUSTED, unless no live engine ever held it.
+                ChaosLedger.Received last = lastDelivery.get(d.messageId());
+                if (last != null && last.delivery().attempts() == d.attempts()) {
+                    ChaosLedger.Decision decision = decisions.get(last.delivery().leaseId());
+                    boolean holderDied = crashed.contains(last.instance()) && (decision == null
+                            || decision.afterCrash() || !sentLeases.contains(last.delivery().leaseId()));
+                    if (holderDied) {
+                        deadLetteredWithDeadHolder++;
+                    } else if (decision != null && decision.outcome().kind() == Outcome.Kind.RELEASED
+                            && !last.requeueable()) {
+                        deadLetteredNotRequeueable++; // logged at ERROR as rootkey.event.released_to_dlq
+                    } else if (decision == null) {
+                        violation(Invariant.DLQ_EXHAUSTED, what + ": its last delivery (attempt " + d.attempts()
+                                + ", held by " + last.instance() + ") was never decided: its lease ran out");
+                    } else if (decision.outcome().kind() != Outcome.Kind.EXHAUSTED) {
+                        violation(Invariant.DLQ_EXHAUSTED, what + ": its last delivery was decided "
+                                + decision.outcome().kind() + " (" + decision.outcome().reason() + ") by "
+                                + decision.instance() + ", not EXHAUSTED");
+                    }
+                } else {
+                    deadLetteredUnseen++; // its last delivery was lost with a pull reply: no engine saw it
+                }
                 for (ChaosLedger.Decision decision : decisionsByMessage.getOrDefault(d.messageId(), List.of())) {
-                    if (decision.afterCrash()) {
-                        continue; // decided inside a dead process: never reached the queue
+                    if (decision.afterCrash() || (crashed.contains(decision.instance())
+                            && !sentLeases.contains(decision.outcome().delivery().leaseId()))) {
+                        continue; // decided inside a dead process, or just before its death: never reached the queue
                     }
                     Outcome o = decision.outcome();
                     String attempt = " on attempt " + o.attempt() + " (by " + decision.instance() + ")";
@@ -388,7 +446,7 @@ public final class ChaosInvariants {
             for (ChaosLedger.Decision d : decisions.values()) {
                 Outcome o = d.outcome();
                 o.source().ifPresent(s -> reaching.merge(s, 1L, Long::sum));
-                if (o.kind() == Outcome.Kind.RELEASED) {
+                if (o.kind() == Outcome.Kind.RELEASED || o.kind() == Outcome.Kind.REQUEUED) {
                     o.event().ifPresent(e -> releasedByKey.merge(List.of(e.bucket(), e.key()), 1L, Long::sum));
                 }
             }
@@ -508,6 +566,13 @@ public final class ChaosInvariants {
             f.put("acks sent to the queue", ledger.wire().stream().filter(w -> w.settlement().kind() == Settlement.Kind.ACK)
                     .count());
             f.put("dead-lettered", run.queue().deadLettered().size());
+            f.put("dead-lettered: last delivery decided EXHAUSTED", run.queue().deadLettered().size()
+                    - deadLetteredWithDeadHolder - deadLetteredUnseen - deadLetteredNotRequeueable);
+            f.put("dead-lettered: handed back on the last attempt, not requeueable (v8/bytes; logged "
+                    + "rootkey.event.released_to_dlq)", deadLetteredNotRequeueable);
+            f.put("dead-lettered: last delivery held by a killed instance", deadLetteredWithDeadHolder);
+            f.put("dead-lettered: last delivery lost with a pull reply", deadLetteredUnseen);
+            f.put("requeued (handed back undecided on the last attempt)", kinds.getOrDefault(Outcome.Kind.REQUEUED, 0L));
             f.put("live objects not anchored: announced by a message in the DLQ", excusedByDlq);
             f.put("live objects not anchored: refused for good by the API (terminal, logged)", excusedByTerminal);
             f.put("uploads accepted by the API", run.api().size());

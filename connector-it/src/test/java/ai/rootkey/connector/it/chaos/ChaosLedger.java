@@ -20,8 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ChaosLedger {
 
-    /** A delivery handed to an instance's engine. */
-    public record Received(String instance, Delivery delivery) {
+    /**
+     * A delivery handed to an instance's engine; {@code requeueable} is what its source answered to
+     * {@code canRequeue}.
+     */
+    public record Received(String instance, Delivery delivery, boolean requeueable) {
     }
 
     /**
@@ -43,9 +46,9 @@ public final class ChaosLedger {
     private final Map<String, AtomicLong> faults = new ConcurrentHashMap<>();
     private final AtomicLong duplicateDecisions = new AtomicLong();
 
-    void received(String instance, List<Delivery> deliveries) {
+    void received(String instance, List<Delivery> deliveries, java.util.function.Predicate<Delivery> requeueable) {
         for (Delivery d : deliveries) {
-            received.put(d.leaseId(), new Received(instance, d));
+            received.put(d.leaseId(), new Received(instance, d, requeueable.test(d)));
         }
     }
 

@@ -1,5 +1,11 @@
 package ai.rootkey.connector.it.chaos;
 
+import ai.rootkey.connector.Batch;
+import ai.rootkey.connector.EventSource;
+import ai.rootkey.connector.Settlement;
+
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,5 +24,20 @@ final class ChaosPlan {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Delivers every message visible in {@code queue} {@code deliveries} times and hands each back with a retry of
+     * delay 0, outside any connector instance: the next delivery of each is then its {@code deliveries + 1}-th. Used
+     * to put a wave on its last attempt, so that the run exercises the requeue of deliveries handed back undecided.
+     */
+    static void deliverAndHandBack(EventSource queue, int deliveries) throws IOException {
+        for (int round = 0; round < deliveries; round++) {
+            List<Settlement> handBack = new ArrayList<>();
+            for (Batch batch = queue.receive(100); !batch.isEmpty(); batch = queue.receive(100)) {
+                batch.deliveries().forEach(d -> handBack.add(Settlement.retry(d, Duration.ZERO)));
+            }
+            queue.settle(handBack);
+        }
     }
 }

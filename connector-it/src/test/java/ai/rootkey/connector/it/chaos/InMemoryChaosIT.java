@@ -17,6 +17,7 @@ import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.InMemoryBucket;
 import ai.rootkey.connector.testkit.InMemoryQueue;
+import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
 import ai.rootkey.connector.testkit.internal.Digests;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,11 @@ class InMemoryChaosIT {
     private static final int WAVES = 10;
     private static final String BUCKET = ConnectorTestKit.DEFAULT_BUCKET;
     private static final Duration VISIBILITY = Duration.ofMinutes(2);
+    /**
+     * Fewer retries than in production (5), so that last attempts are common: transient failures reach the
+     * dead-letter queue and deliveries handed back undecided on their last attempt (pauses, closes) are requeued.
+     */
+    private static final int MAX_RETRIES = 2;
     private static final Predicate<String> FILTERED_OUT = key -> key.startsWith("skip/");
 
     /** The workload: the same events for the same seed. */
@@ -68,7 +74,8 @@ class InMemoryChaosIT {
     void fiveThousandEvents_faultsAtEveryHop_crashesAndClosesUnderLoad_loseNothing() throws Exception {
         long started = System.nanoTime();
         System.out.println("InMemoryChaosIT seed=" + SEED + " events=" + EVENTS + " (replay: -Dchaos.seed=" + SEED + ")");
-        kit = ConnectorTestKit.builder().seed(SEED).retainContent(false).visibilityTimeout(VISIBILITY).build();
+        kit = ConnectorTestKit.builder().seed(SEED).retainContent(false).visibilityTimeout(VISIBILITY)
+                .maxRetries(MAX_RETRIES).build();
         try {
             kit.anchorer().randomFaults(SEED, 0.12,
                     AnchorFault.status(429, Duration.ofSeconds(3)), AnchorFault.status(429, Duration.ofSeconds(30)),
@@ -88,7 +95,7 @@ class InMemoryChaosIT {
             kit.close();
         }
         ChaosInvariants.Report report = ChaosInvariants.check(new ChaosInvariants.Run("in-memory", SEED, ledger,
-                instances, truth(), queueEnd(), apiUploads(), RetryPolicy.DEFAULT_MAX_ATTEMPTS));
+                instances, truth(), queueEnd(), apiUploads(), MAX_RETRIES + 1));
         report.figures().put("duration", Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
         ChaosReports.print("in-memory", report);
 
@@ -98,17 +105,25 @@ class InMemoryChaosIT {
         assertThat(instances).as("instances closed under load (seed %d)", SEED)
                 .filteredOn(i -> i.state() == ChaosInstance.State.CLOSED).hasSizeGreaterThanOrEqualTo(2);
         report.assertHolds();
+        assertThat(report.requeued()).as("the requeue path was exercised (seed %d)", SEED).isPositive();
     }
 
-    private void run() {
+    private void run() throws IOException {
+        int perWave = EVENTS / WAVES;
+        // Wave 1 starts on its last attempt, and its first upload is refused (401): the instance that gets it pauses
+        // and hands back everything it holds undecided on a last attempt, which must be requeued, not dead-lettered.
+        publishWave(perWave);
+        ChaosPlan.deliverAndHandBack(kit.queue(), MAX_RETRIES);
+        kit.anchorer().failNext(1, AnchorFault.status(401));
         ChaosInstance a = startInstance();
         ChaosInstance b = startInstance();
         ChaosInstance c = startInstance();
         b.crashAtAnchorCall(60 + plan.nextInt(200)); // killed in the middle of a batch
         ChaosInstance d = null;
-        int perWave = EVENTS / WAVES;
         for (int wave = 1; wave <= WAVES; wave++) {
-            publishWave(perWave);
+            if (wave > 1) {
+                publishWave(perWave);
+            }
             scheduleReadFaults(perWave / 25);
             InMemoryQueue queue = kit.queue();
             int target = perWave / 4;
@@ -367,7 +382,7 @@ class InMemoryChaosIT {
         List<DeadLetter> dead = queue.deadLettered().stream()
                 .map(m -> new DeadLetter(m.id(), m.attempts(), ChaosInvariants.eventOf(m.body(), codec::parse)))
                 .toList();
-        return new QueueEnd(queue.acked().stream().map(InMemoryQueue.Message::id).toList(), dead, queue.backlog(),
+        return new QueueEnd(queue.acked().stream().map(QueueMessage::id).toList(), dead, queue.backlog(),
                 queue.inFlight());
     }
 

@@ -27,6 +27,7 @@ import ai.rootkey.connector.testkit.internal.Digests;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,6 +56,8 @@ class LoopbackChaosIT {
     private static final int EVENTS = Integer.getInteger("chaos.loopback.events", 1_000);
     private static final int WAVES = 4;
     private static final Duration VISIBILITY = Duration.ofSeconds(20);
+    /** As in memory: fewer retries than in production, so that last attempts, dead letters and requeues happen. */
+    private static final int MAX_RETRIES = 2;
     private static final Predicate<String> FILTERED_OUT = key -> key.startsWith("skip/");
 
     private final Random random = new Random(SEED);
@@ -72,8 +75,10 @@ class LoopbackChaosIT {
     void thousandEvents_overHttpWithFaults_twoInstancesOneKilled_loseNothing() throws Exception {
         long started = System.nanoTime();
         System.out.println("LoopbackChaosIT seed=" + SEED + " events=" + EVENTS + " (replay: -Dchaos.seed=" + SEED + ")");
-        stack = LoopbackStack.builder().seed(SEED).visibilityTimeout(VISIBILITY).maxRetainedBytes(0).start();
+        stack = LoopbackStack.builder().seed(SEED).visibilityTimeout(VISIBILITY).maxRetainedBytes(0)
+                .maxRetries(MAX_RETRIES).start();
         try {
+            ageFirstWave();
             injectFaults();
             run();
         } finally {
@@ -89,7 +94,7 @@ class LoopbackChaosIT {
             countFakeFaults();
             ChaosInvariants.Report report = ChaosInvariants.check(new ChaosInvariants.Run("loopback", SEED, ledger,
                     instances, new Truth(stack.bucket(), live, Set.copyOf(written), FILTERED_OUT), queueEnd(),
-                    apiUploads(), RetryPolicy.DEFAULT_MAX_ATTEMPTS));
+                    apiUploads(), MAX_RETRIES + 1));
             report.figures().put("duration", Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
             ChaosReports.print("loopback", report);
 
@@ -97,6 +102,7 @@ class LoopbackChaosIT {
             assertThat(instances).as("killed instances (seed %d)", SEED)
                     .filteredOn(i -> i.state() == ChaosInstance.State.CRASHED).hasSize(1);
             report.assertHolds();
+            assertThat(report.requeued()).as("the requeue path was exercised (seed %d)", SEED).isPositive();
         } finally {
             stack.close();
         }
@@ -114,6 +120,21 @@ class LoopbackChaosIT {
                 Fault.unauthorized());
     }
 
+    /**
+     * Wave 1 starts on its last attempt, and its first upload is refused (401): the instance that gets it pauses and
+     * hands back everything it holds undecided on a last attempt, which must be requeued, not dead-lettered.
+     */
+    private void ageFirstWave() throws IOException {
+        publishWave(EVENTS / WAVES);
+        try (CloudflareQueueSource direct = CloudflareQueueSource.builder().accountId(stack.queues().accountId())
+                .queueId(stack.queueId()).apiToken(Secret.of(stack.queues().token()))
+                .baseUrl(stack.queues().baseUrl()).allowInsecureLoopbackForTesting(true)
+                .visibilityTimeout(VISIBILITY).build()) {
+            ChaosPlan.deliverAndHandBack(direct, MAX_RETRIES);
+        }
+        stack.api().failNext(1, Fault.unauthorized());
+    }
+
     private void run() {
         ChaosInstance a = startInstance("http-A", 6);
         ChaosInstance b = startInstance("http-B", 4);
@@ -121,7 +142,9 @@ class LoopbackChaosIT {
         int perWave = EVENTS / WAVES;
         FakeQueue queue = stack.queues().queue(stack.queueId());
         for (int wave = 1; wave <= WAVES; wave++) {
-            publishWave(perWave);
+            if (wave > 1) {
+                publishWave(perWave);
+            }
             int target = perWave / 3;
             drive(() -> queue.backlog().size() <= target, Duration.ofSeconds(60), "wave " + wave + " mostly done");
             if (wave == WAVES - 1 && b.state() != ChaosInstance.State.CRASHED) {
