@@ -34,22 +34,31 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "run",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs the connector for one R2 bucket until stopped; Ctrl-C (SIGTERM) drains gracefully.",
-            "Configuration comes from the environment: CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN, R2_QUEUE_ID,",
-            "R2_BUCKET, R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY, ROOTKEY_API_KEY (required); CLOUDFLARE_API_BASE_URL,",
-            "R2_DLQ_ID, R2_JURISDICTION, R2_ENDPOINT, R2_PREFIX, ROOTKEY_API_URL, ROOTKEY_MAX_FILE_SIZE_BYTES,",
-            "ROOTKEY_ALLOW_INSECURE_LOOPBACK (optional). Every endpoint can point at a staging API or a local stand-in.",
-            "Logs one line per outcome (rootkey.event.*) and a status line every --status-interval seconds.",
-            "With --http-port it serves GET/HEAD /health/live (200 while the connector's threads run),",
-            "/health/ready (200 when UP or DEGRADED, 503 when DOWN or draining; JSON with the reason) and /metrics",
-            "(Prometheus text format; OpenMetrics on request). See docs/DEPLOYING.md."},
+            "Runs the connector for one R2 bucket until stopped. SIGTERM or Ctrl-C drains it:",
+            "uploads in flight may finish for --drain-timeout seconds, the rest goes back",
+            "to the queue.",
+            "",
+            "Configuration comes from the environment. Required: CLOUDFLARE_ACCOUNT_ID,",
+            "CLOUDFLARE_API_TOKEN, R2_QUEUE_ID, R2_BUCKET, R2_ACCESS_KEY_ID,",
+            "R2_SECRET_ACCESS_KEY, ROOTKEY_API_KEY. Optional: CLOUDFLARE_API_BASE_URL,",
+            "R2_DLQ_ID, R2_JURISDICTION, R2_ENDPOINT, R2_PREFIX, ROOTKEY_API_URL,",
+            "ROOTKEY_MAX_FILE_SIZE_BYTES, ROOTKEY_ALLOW_INSECURE_LOOPBACK. Every endpoint can",
+            "point at a staging API or a local stand-in.",
+            "",
+            "Logs one line per outcome (rootkey.event.*) and a status line every",
+            "--status-interval seconds. With --http-port it serves (GET or HEAD):",
+            "  /health/live   200 while the connector's threads run (also while paused)",
+            "  /health/ready  200 when UP or DEGRADED; 503 when DOWN or draining;",
+            "                 a JSON body with the status and the reason",
+            "  /metrics       Prometheus text format (OpenMetrics when asked for)",
+            "See docs/DEPLOYING.md for systemd and Kubernetes."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            " 0:stopped by SIGTERM/SIGINT/SIGHUP and drained cleanly",
+            " 0:stopped by a signal; the drain was clean",
             " 1:unexpected error",
-            " 2:invalid configuration or options, or the HTTP port cannot be bound",
-            "75:stopped, but uploads still running at the drain timeout were handed back to the queue",
-            "   (they are redelivered; nothing is lost or acked; EX_TEMPFAIL)"})
+            " 2:bad configuration or options, or the HTTP port cannot be bound",
+            "75:stopped by a signal; uploads still running at the drain timeout were handed back to the queue "
+                + "(redelivered, never acked)"})
 final class RunCommand implements Callable<Integer> {
     /** Stopped by a signal after a clean drain. */
     static final int EXIT_OK = 0;
@@ -76,23 +85,23 @@ final class RunCommand implements Callable<Integer> {
     long statusIntervalSeconds = 30;
 
     @Option(names = "--drain-timeout", paramLabel = "SECONDS",
-            description = {"Seconds uploads in flight may take to finish on shutdown (default ${DEFAULT-VALUE});",
-                "uploads still running then are handed back to the queue and the exit code is 75."})
+            description = "Seconds uploads in flight may take to finish on shutdown (default ${DEFAULT-VALUE}); "
+                    + "uploads still running then are handed back to the queue and the exit code is 75.")
     long drainTimeoutSeconds = Connector.DEFAULT_DRAIN_TIMEOUT.toSeconds();
 
     @Option(names = "--probe-interval", paramLabel = "SECONDS",
-            description = {"Seconds between checks, while paused because credentials are refused, whether they work",
-                "again (default ${DEFAULT-VALUE}); the connector resumes by itself when one passes."})
+            description = "While paused because credentials are refused: seconds between checks whether they work "
+                    + "again (default ${DEFAULT-VALUE}). The connector resumes by itself when one passes.")
     long probeIntervalSeconds = Connector.DEFAULT_PROBE_INTERVAL.toSeconds();
 
     @Option(names = "--http-port", paramLabel = "PORT",
-            description = {"Serve /health/live, /health/ready and /metrics on this port (0: any free port, logged).",
-                "Off by default."})
+            description = "Serve /health/live, /health/ready and /metrics on this port (0: any free port, logged). "
+                    + "Off by default.")
     Integer httpPort;
 
     @Option(names = "--http-host", paramLabel = "HOST",
-            description = {"Address the endpoints listen on (default ${DEFAULT-VALUE}: this machine only);",
-                "0.0.0.0 for every interface, e.g. for Kubernetes probes."})
+            description = "Address the endpoints listen on (default ${DEFAULT-VALUE}: this machine only); 0.0.0.0 "
+                    + "for every interface, e.g. for Kubernetes probes.")
     String httpHost = "127.0.0.1";
 
     RunCommand(Main.Cli cli) {
