@@ -4,6 +4,7 @@ import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorStats;
 import ai.rootkey.connector.micrometer.ConnectorMetrics;
+import ai.rootkey.connector.r2.CloudflareQueueSource;
 import ai.rootkey.connector.r2.R2Connector;
 import ai.rootkey.connector.r2.R2ConnectorConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -89,6 +90,11 @@ final class RunCommand implements Callable<Integer> {
                     + "uploads still running then are handed back to the queue and the exit code is 75.")
     long drainTimeoutSeconds = Connector.DEFAULT_DRAIN_TIMEOUT.toSeconds();
 
+    @Option(names = "--visibility-timeout", paramLabel = "SECONDS",
+            description = "Lease of each pulled message (default ${DEFAULT-VALUE}, at most 43200). It cannot be "
+                    + "extended: size it with docs/DEPLOYING.md (largest object, upload rate, concurrency).")
+    long visibilityTimeoutSeconds = CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT.toSeconds();
+
     @Option(names = "--probe-interval", paramLabel = "SECONDS",
             description = "While paused because credentials are refused: seconds between checks whether they work "
                     + "again (default ${DEFAULT-VALUE}). The connector resumes by itself when one passes.")
@@ -101,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--http-host", paramLabel = "HOST",
             description = "Address the endpoints listen on (default ${DEFAULT-VALUE}: this machine only); 0.0.0.0 "
-                    + "for every interface, e.g. for Kubernetes probes.")
+                    + "for every interface (Kubernetes probes need it).")
     String httpHost = "127.0.0.1";
 
     RunCommand(Main.Cli cli) {
@@ -129,6 +135,7 @@ final class RunCommand implements Callable<Integer> {
         Connector connector;
         try {
             connector = R2Connector.builder().config(config).listener(drain).listener(metrics)
+                    .visibilityTimeout(Duration.ofSeconds(visibilityTimeoutSeconds))
                     .engine(b -> b.name(name).concurrency(concurrency).batchSize(batchSize)
                             .drainTimeout(Duration.ofSeconds(drainTimeoutSeconds))
                             .probeInterval(Duration.ofSeconds(probeIntervalSeconds)))
@@ -191,6 +198,12 @@ final class RunCommand implements Callable<Integer> {
         }
         if (drainTimeoutSeconds < 0 || drainTimeoutSeconds > 3600) {
             return Optional.of("--drain-timeout must be between 0 and 3600 seconds, was " + drainTimeoutSeconds);
+        }
+        if (visibilityTimeoutSeconds < 1 || visibilityTimeoutSeconds > CloudflareQueueSource.MAX_VISIBILITY_TIMEOUT
+                .toSeconds()) {
+            return Optional.of("--visibility-timeout must be between 1 and "
+                    + CloudflareQueueSource.MAX_VISIBILITY_TIMEOUT.toSeconds() + " seconds (12 h), was "
+                    + visibilityTimeoutSeconds);
         }
         if (probeIntervalSeconds < 1 || probeIntervalSeconds > 3600) {
             return Optional.of("--probe-interval must be between 1 and 3600 seconds, was " + probeIntervalSeconds);
