@@ -42,6 +42,8 @@ class CliTest {
     void eachCommand_hasHelp() {
         assertThat(run(Map.of(), "run", "--help")).isZero();
         assertThat(out()).contains("CLOUDFLARE_ACCOUNT_ID", "--status-interval", "drains");
+        assertThat(out()).contains("--http-port", "--http-host", "--probe-interval", "--visibility-timeout", "/health/live", "/health/ready",
+                "/metrics", "Exit codes:", "the drain was clean", "75   stopped by a signal; uploads still running");
         assertThat(run(Map.of(), "demo", "--help")).isZero();
         assertThat(out()).contains("--fault-rate", "--files", "--size-mix");
     }
@@ -54,6 +56,19 @@ class CliTest {
         assertThat(err()).contains("CLOUDFLARE_ACCOUNT_ID must be 32 lowercase hex characters")
                 .contains("R2_BUCKET must match").contains("ROOTKEY_API_KEY is not set")
                 .doesNotContain("SECRET-TOKEN-42");
+    }
+
+    @Test
+    void run_withBadServiceOptions_exits2_beforeReadingTheConfiguration() {
+        assertThat(run(Map.of(), "run", "--http-port", "70000")).isEqualTo(2);
+        assertThat(err()).contains("--http-port must be between 0 and 65535, was 70000");
+        assertThat(run(Map.of(), "run", "--probe-interval", "0")).isEqualTo(2);
+        assertThat(err()).contains("--probe-interval must be between 1 and 3600 seconds, was 0");
+        assertThat(run(Map.of(), "run", "--visibility-timeout", "43201")).isEqualTo(2);
+        assertThat(err()).contains("--visibility-timeout must be between 1 and 43200 seconds (12 h), was 43201");
+        assertThat(run(Map.of(), "run", "--drain-timeout", "-1")).isEqualTo(2);
+        assertThat(err()).contains("--drain-timeout must be between 0 and 3600 seconds");
+        assertThat(err()).doesNotContain("Configuration problems");
     }
 
     @Test

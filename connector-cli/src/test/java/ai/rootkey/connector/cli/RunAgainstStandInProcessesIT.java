@@ -19,9 +19,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,8 +28,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,89 +41,35 @@ class RunAgainstStandInProcessesIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String BUCKET = "acme-documents";
 
-    private final List<Launched> processes = new ArrayList<>();
+    private final List<ChildProcess> processes = new ArrayList<>();
 
     @AfterEach
     void stopAll() {
-        for (Launched p : processes) {
-            p.process.destroyForcibly();
+        for (ChildProcess p : processes) {
+            p.kill();
         }
     }
 
-    /** A child JVM with its output collected line by line. */
-    private static final class Launched {
-        final Process process;
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        final Thread reader;
-
-        Launched(Process process) {
-            this.process = process;
-            reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        /** Waits for the process to end and for its last output line to be read. */
-        boolean awaitExit(Duration timeout) throws InterruptedException {
-            boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            reader.join(timeout.toMillis());
-            return exited && !reader.isAlive();
-        }
-
-        Map<String, String> variables() {
-            Map<String, String> vars = new HashMap<>();
-            for (String line : lines) {
-                Matcher m = Pattern.compile("^([A-Z0-9_]+)=(.*)$").matcher(line);
-                if (m.matches()) {
-                    vars.put(m.group(1), m.group(2));
-                }
-            }
-            return vars;
-        }
-
-        String output() {
-            return String.join("\n", lines);
-        }
-    }
-
-    private Launched launch(Map<String, String> env, String... command) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("CLOUDFLARE_") || k.startsWith("R2_")
-                || k.startsWith("ROOTKEY_"));
-        builder.environment().putAll(env);
-        Launched launched = new Launched(builder.start());
+    private ChildProcess launch(Map<String, String> env, String... command) throws IOException {
+        ChildProcess launched = ChildProcess.start(env, List.of(command));
         processes.add(launched);
         return launched;
     }
 
-    private Launched launchMain(Class<?> main, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                main.getName()));
+    private ChildProcess launchMain(Class<?> main, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Xmx256m", "-cp",
+                System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         return launch(Map.of(), command.toArray(String[]::new));
     }
 
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
     @Test
-    void runMode_anchorsEverything_fromStandInsInOtherProcesses_andDrainsOnSigterm() throws Exception {
+    void runMode_anchorsEverything_fromStandInsInOtherProcesses_andDrainsOnSigterm_exiting0() throws Exception {
         Path jar = Path.of(System.getProperty("cli.jar", "target/rootkey-connector.jar"));
         assertThat(jar).exists();
-        Launched s3 = launchMain(EmbeddedS3.class, "--bucket", BUCKET);
-        Launched queues = launchMain(FakeCloudflareQueues.class, "--port", "0");
-        Launched api = launchMain(FakeRootkeyApi.class, "--api-key", "stand-in-api-key");
+        ChildProcess s3 = launchMain(EmbeddedS3.class, "--bucket", BUCKET);
+        ChildProcess queues = launchMain(FakeCloudflareQueues.class, "--port", "0");
+        ChildProcess api = launchMain(FakeRootkeyApi.class, "--api-key", "stand-in-api-key");
         Await.until(() -> s3.variables().containsKey("R2_SECRET_ACCESS_KEY"), WAIT, "S3 stand-in up: " + s3.output());
         Await.until(() -> queues.variables().containsKey("R2_DLQ_ID"), WAIT, "queue stand-in up: " + queues.output());
         Await.until(() -> api.output().contains("listening on"), WAIT, "API stand-in up: " + api.output());
@@ -143,16 +85,18 @@ class RunAgainstStandInProcessesIT {
 
         int n = 25;
         publishObjects(env, n);
-        Launched connector = launch(env, java(), "-Xmx128m", "-jar", jar.toString(), "run", "--status-interval", "1");
+        ChildProcess connector = launch(env, ChildProcess.java(), "-Xmx128m", "-jar", jar.toString(), "run", "--status-interval", "1");
 
         Await.until(() -> api.lines.stream().filter(l -> l.startsWith("201 created")).count() == n, WAIT,
                 n + " files at the API; connector said:\n" + connector.output());
         Await.until(() -> connector.output().contains("rootkey.connector.status anchored=" + n), WAIT,
                 "a status line; connector said:\n" + connector.output());
 
-        // SIGTERM: graceful drain. Through the handle: Process.destroy() would also close our end of its output.
-        assertThat(connector.process.toHandle().destroy()).isTrue();
+        // SIGTERM: graceful drain, and exit code 0 (not 143), which systemd counts as a clean stop.
+        assertThat(connector.sigterm()).isTrue();
         assertThat(connector.awaitExit(Duration.ofSeconds(30))).isTrue();
+        assertThat(connector.process.exitValue()).as(connector.output()).isEqualTo(RunCommand.EXIT_OK);
+        assertThat(connector.output()).contains("rootkey.cli.stopped exit_code=0");
         assertThat(connector.output()).contains("rootkey.connector.closed").contains("anchored=" + n)
                 .contains("rootkey.event.anchored");
         assertThat(connector.output().lines().filter(l -> l.contains("rootkey.event.anchored")).count()).isEqualTo(n);
