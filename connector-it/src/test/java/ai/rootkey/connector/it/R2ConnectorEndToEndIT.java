@@ -107,6 +107,20 @@ class R2ConnectorEndToEndIT {
     }
 
     @Test
+    void rootkeyApiSettings_reachTheUploadClient_andAGivenHttpClientServesOnlyTheQueue() throws Exception {
+        java.net.http.HttpClient queueClient = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        stack.put("e2e/settings/r\u00e9sum\u00e9.pdf", "settings".getBytes());
+        start(b -> b.httpClient(queueClient).rootkeyApi(a -> a.userAgent("acme-sync/2.1")
+                .idleTimeout(Duration.ofSeconds(30))));
+        ReceivedFile file = stack.api().awaitFiles(1, WAIT).get(0);
+        awaitQueueDrained();
+        assertThat(file.header("User-Agent")).contains("acme-sync/2.1");
+        assertThat(file.key()).isEqualTo("e2e/settings/r\u00e9sum\u00e9.pdf");
+        assertThat(file.keyWasPercentEncoded()).isFalse();
+    }
+
+    @Test
     void anchorsEveryObjectByteExact_unicodeHostileAndEmptyKeysIncluded() throws Exception {
         Map<String, byte[]> objects = new LinkedHashMap<>();
         objects.put("e2e/docs/a.pdf", "a pdf".getBytes());
