@@ -353,6 +353,25 @@ class RootkeyAnchorerTest {
     }
 
     @Test
+    void replyThatStallsPartway_isAnIdleTimeout_andTheConnectionIsDroppedNotDrained() throws Exception {
+        try (ScriptedHttpServer server = new ScriptedHttpServer(out -> {
+            out.write("HTTP/1.1 201 Created\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[10]);
+            out.flush();
+        });
+             RootkeyAnchorer anchorer = anchorer(b -> b.apiUrl(server.endpoint().toString())
+                     .idleTimeout(Duration.ofSeconds(1)))) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> anchorer.anchor(request(ref("a.txt"), new byte[10])))
+                    .isInstanceOf(SocketTimeoutException.class)
+                    .hasMessage("no response to the upload from the ROOTKey API within PT1S (idle timeout)");
+            // One idle timeout, not two: the rest of the reply is not waited for again while closing.
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1800));
+            server.peerClosed().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void uploadLongerThanIdleTimeout_thatKeepsMoving_isNotCutOff() throws Exception {
         // Each wait (next chunk, then the response) is shorter than the idle timeout; the whole exchange is longer.
         api.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(201).withFixedDelay(500)));

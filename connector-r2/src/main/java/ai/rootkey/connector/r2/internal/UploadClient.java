@@ -176,17 +176,23 @@ public final class UploadClient implements AutoCloseable {
                 HttpEntity entity = response.getEntity();
                 BoundedReply reply = BoundedReply.empty();
                 if (entity != null) {
-                    try (InputStream in = entity.getContent()) {
+                    InputStream in = entity.getContent();
+                    boolean whole = false;
+                    try {
                         reply = BoundedReply.read(in, replyLimit, progress);
-                        if (!reply.complete()) {
-                            request.cancel(); // neither read nor drain the rest: drop the connection
+                        whole = reply.complete();
+                    } finally {
+                        if (!whole) {
+                            // Cut off, or failed: neither read nor drain the rest; drop the connection.
+                            request.cancel();
                         }
+                        closeQuietly(in);
                     }
                 }
                 return new Answer(response.getCode(), Optional.ofNullable(retryAfter).map(Header::getValue),
                         reply.bytes());
             } finally {
-                response.close();
+                closeQuietly(response);
             }
         } catch (IOException e) {
             throw failure(e, watch.verdict(), body, what);
@@ -255,6 +261,15 @@ public final class UploadClient implements AutoCloseable {
         }
         return "the ROOTKey API took no upload bytes for " + idleTimeout + " (idle timeout) after "
                 + body.contentBytesSent() + " of " + body.size() + " content bytes";
+    }
+
+    /** Releases (or, after a cancel, discards) the connection; the answer was read, whatever happens here. */
+    private static void closeQuietly(java.io.Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the connection is discarded either way
+        }
     }
 
     private static SocketTimeoutException timeout(String message, Exception cause) {
