@@ -153,7 +153,8 @@ class RunAgainstStandInProcessesIT {
         List<String> created = api.lines.stream().filter(l -> l.startsWith("201 created")).toList();
         for (int i = 0; i < n; i++) {
             String expected = "key-header-hex=" + HexFormat.of().formatHex(sentKey(i).getBytes(StandardCharsets.UTF_8));
-            assertThat(created).as("the bytes of key #%d at the API", i).anySatisfy(l -> assertThat(l).endsWith(expected));
+            assertThat(created).as("the bytes of key #%d at the API", i)
+                    .anySatisfy(l -> assertThat(l).endsWith(expected));
         }
         Await.until(() -> connector.output().contains("rootkey.connector.status anchored=" + n), WAIT,
                 "a status line; connector said:\n" + connector.output());

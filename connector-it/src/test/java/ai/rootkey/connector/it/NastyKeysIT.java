@@ -108,7 +108,8 @@ class NastyKeysIT {
             assertThat(file.bucket()).as(what).isEqualTo(bucket);
             assertThat(file.sha256()).as(what).isEqualTo(Digests.sha256Hex(contents.get(file.key())));
             assertThat(file.eTag()).as(what).hasValue(eTags.get(file.key()));
-            assertThat(file.keyWasPercentEncoded()).as(what + " percent-encoded").isEqualTo(workerCannotSend(file.key()));
+            assertThat(file.keyWasPercentEncoded()).as(what + " percent-encoded")
+                    .isEqualTo(workerCannotSend(file.key()));
             if (!file.keyWasPercentEncoded()) {
                 assertThat(file.headerBytes("x-rootkey-source-key")).as(what).hasValueSatisfying(bytes ->
                         assertThat(bytes).isEqualTo(file.key().getBytes(StandardCharsets.UTF_8)));
@@ -126,7 +127,8 @@ class NastyKeysIT {
                             .isNotEqualTo(0x7F).isGreaterThanOrEqualTo(0x20);
                 }
                 String text = utf8(bytes);
-                assertThat(text).as("a header line on the wire").matches("(?s)[!#$%&'*+.^_`|~0-9A-Za-z-]+: [^ ].*").doesNotEndWith(" ");
+                assertThat(text).as("a header line on the wire")
+                        .matches("(?s)[!#$%&'*+.^_`|~0-9A-Za-z-]+: [^ ].*").doesNotEndWith(" ");
                 if (text.regionMatches(true, 0, "x-rootkey-source-key:", 0, "x-rootkey-source-key:".length())) {
                     sentKeys.add(text.substring("x-rootkey-source-key: ".length()));
                 }

@@ -62,8 +62,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * bound it. An uploading thread that is interrupted has its exchange aborted within a second.
  *
  * <p>Any HTTP answer is a {@link Receipt}; an exception means no answer (refused, reset, timed out). An answer that
- * comes while the body is still going out (a server that refuses without reading) stops the upload and is the
- * receipt. Immutable and thread-safe; one connection pool, without a limit of its own, serves all uploads.
+ * comes while the body is still going out (a server that refuses the upload early) stops the upload and is the
+ * receipt; over TLS it is noticed within 200 ms as long as the server still reads (one that stops reading ends in
+ * the idle timeout). Immutable and thread-safe; one connection pool, without a limit of its own, serves all uploads.
  *
  * <pre>{@code
  * Anchorer anchorer = RootkeyAnchorer.builder()

@@ -40,6 +40,8 @@ final class RawHttpServer implements AutoCloseable {
         SILENT,
         /** Reads the request head, answers 401 at once, then neither reads nor closes: a refusal without reading. */
         ANSWER_WITHOUT_READING,
+        /** Reads the request head, answers 401 at once, then reads and discards the body (a lingering close). */
+        ANSWER_EARLY_THEN_DRAIN,
         /** Reads each request whole and answers 201 only once {@link #holdUntil} requests have arrived. */
         ANSWER_WHEN_ALL_ARRIVED
     }
@@ -264,9 +266,13 @@ final class RawHttpServer implements AutoCloseable {
                 return;
             }
             long length = contentLength(head);
-            if (behaviour == Behaviour.ANSWER_WITHOUT_READING) {
+            if (behaviour == Behaviour.ANSWER_WITHOUT_READING || behaviour == Behaviour.ANSWER_EARLY_THEN_DRAIN) {
                 record(new Request(head, new byte[0], offered, negotiated, connectLine));
                 respond(out, "401 Unauthorized", REFUSAL);
+                if (behaviour == Behaviour.ANSWER_EARLY_THEN_DRAIN) {
+                    in.transferTo(OutputStream.nullOutputStream()); // until the client closes
+                    return;
+                }
                 holdOpen();
                 return;
             }

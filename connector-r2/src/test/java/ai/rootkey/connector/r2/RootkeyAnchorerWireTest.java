@@ -316,6 +316,19 @@ class RootkeyAnchorerWireTest {
     }
 
     @Test
+    void earlyAnswerOverTls_whileTheServerStillReads_isTheReceipt_andStopsTheUpload() throws Exception {
+        long size = 256L * 1024 * 1024;
+        try (Setup setup = setup(Transport.TLS_SERVER_OFFERING_H2, RawHttpServer.Behaviour.ANSWER_EARLY_THEN_DRAIN,
+                b -> b.idleTimeout(Duration.ofSeconds(10)))) {
+            Receipt receipt = setup.anchorer.anchor(new AnchorRequest(new SourceRef("b", "big.bin", Optional.empty()),
+                    size, Optional.empty(), new PatternStream(size)));
+            assertThat(receipt.status()).isEqualTo(401);
+            assertThat(receipt.serverReply()).isEqualTo(RawHttpServer.REFUSAL);
+            assertThat(receipt.bytesSent()).as("stopped early").isLessThan(size);
+        }
+    }
+
+    @Test
     void pool_neverThrottles_fiftyUploadsAreOnTheWireAtOnce() throws Exception {
         int n = 50; // ten times Apache HttpClient's default of five connections per route
         ExecutorService threads = Executors.newFixedThreadPool(n);

@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  */
 public final class UploadConnections implements HttpConnectionFactory<ManagedHttpClientConnection> {
-    /** How often, at most, a connection sending a body waits 1 ms to look for an early answer over TLS. */
+    /** How often, at most, a connection sending a body over TLS waits 1 ms to look for an early answer: 200 ms. */
     static final long EARLY_ANSWER_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     @Override
@@ -136,8 +136,9 @@ public final class UploadConnections implements HttpConnectionFactory<ManagedHtt
     /**
      * Looks for an answer that arrives while the body is still going out. Over plain TCP it asks the kernel
      * whether reply bytes are waiting ({@link InputStream#available()}, which never blocks) before each socket
-     * write. Over TLS that counts only bytes already decrypted, so there, at most every
-     * {@value #EARLY_ANSWER_CHECK_NANOS} ns it waits 1 ms for reply bytes. The library's own monitoring strategy
+     * write. Over TLS that counts only bytes already decrypted, so there, at most every 200 ms, it waits 1 ms for
+     * reply bytes (so it notices an answer to a server that keeps reading, not one to a server that stopped: the
+     * idle watchdog ends that one). The library's own monitoring strategy
      * waits 1 ms every 8 KiB, which would more than double the time of a large upload. One per connection.
      */
     static final class EarlyAnswer implements ResponseOutOfOrderStrategy {
