@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The small-object baseline (B2, scaling, B4): {@code concurrency} threads, each pulling a batch from the Queues API,
- * then for each message getting the object and posting it to the ROOTKey API exactly as {@link RootkeyAnchorer} does
- * (same headers, same multipart framing, exact Content-Length), then acking the batch in one call. Nothing else: no
+ * then for each message getting the object and posting it to the ROOTKey API as {@link RootkeyAnchorer} does (same
+ * headers, same multipart framing, exact Content-Length; with {@code java.net.http}, fine for its ASCII keys), then
+ * acking the batch in one call. Nothing else: no
  * filters, retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes back
  * empty.
  */

@@ -18,7 +18,9 @@ import java.net.http.HttpClient;
 /**
  * The clients the small-object benchmarks share between the connector (passed in through
  * {@code R2Connector.Builder.s3Client/httpClient}) and the bare baseline, so both use the very same settings: those
- * {@link R2ObjectReader} and {@link RootkeyAnchorer} choose when they build their own.
+ * {@link R2ObjectReader} and the queue source choose when they build their own. The connector's upload always runs
+ * on the Apache HttpClient 5 client {@link RootkeyAnchorer} builds ({@code httpClient} serves the Queues API only);
+ * the bare loop posts with {@link #http()} (its keys are ASCII, which {@code java.net.http} sends unchanged).
  */
 final class Clients {
     private Clients() {
@@ -46,7 +48,7 @@ final class Clients {
                 .build();
     }
 
-    /** An HTTP client set up as {@link RootkeyAnchorer} and the queue source set theirs up for plain-http loopback. */
+    /** An HTTP client set up as the queue source sets one up, for plain-http loopback. */
     static HttpClient http() {
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -35,7 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The runnable jar's {@code run} mode against local stand-ins that each run in their own process, the way a user
- * points the jar at a staging API or any local stand-in: every endpoint from the environment.
+ * points the jar at a staging API or any local stand-in: every endpoint from the environment. The keys include
+ * accents, CJK, emoji and a TAB; the API stand-in prints the raw bytes of each {@code x-rootkey-source-key} it
+ * received, which must be what the public R2 Worker sends (DESIGN 6.4).
  */
 class RunAgainstStandInProcessesIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -89,6 +92,12 @@ class RunAgainstStandInProcessesIT {
 
         Await.until(() -> api.lines.stream().filter(l -> l.startsWith("201 created")).count() == n, WAIT,
                 n + " files at the API; connector said:\n" + connector.output());
+        List<String> created = api.lines.stream().filter(l -> l.startsWith("201 created")).toList();
+        for (int i = 0; i < n; i++) {
+            String expected = "key-header-hex=" + HexFormat.of().formatHex(sentKey(i).getBytes(StandardCharsets.UTF_8));
+            assertThat(created).as("the bytes of key #%d at the API", i)
+                    .anySatisfy(l -> assertThat(l).endsWith(expected));
+        }
         Await.until(() -> connector.output().contains("rootkey.connector.status anchored=" + n), WAIT,
                 "a status line; connector said:\n" + connector.output());
 
@@ -105,6 +114,27 @@ class RunAgainstStandInProcessesIT {
         try (CloudflareQueueSource source = queueClient(env)) {
             assertThat(source.receive(10).deliveries()).as("nothing left in the queue").isEmpty();
         }
+    }
+
+    /** Object key #i: ASCII, accents and spaces, CJK, emoji, or a TAB (which the Worker cannot send). */
+    private static String key(int i) {
+        switch (i % 5) {
+            case 0:
+                return "from-processes/doc-" + i + ".pdf";
+            case 1:
+                return "from-processes/relat\u00f3rios/Q3 r\u00e9sum\u00e9 " + i + ".pdf";
+            case 2:
+                return "from-processes/\u5831\u544a\u66f8-" + i + ".pdf";
+            case 3:
+                return "from-processes/\uD83D\uDCC4 scan " + i + ".pdf";
+            default:
+                return "from-processes/tab\there " + i + ".pdf";
+        }
+    }
+
+    /** What {@code x-rootkey-source-key} must carry for key #i: the key itself, or the percent form of a TAB key. */
+    private static String sentKey(int i) {
+        return i % 5 == 4 ? "from-processes/tab%09here%20" + i + ".pdf" : key(i);
     }
 
     private static CloudflareQueueSource queueClient(Map<String, String> env) {
@@ -130,7 +160,7 @@ class RunAgainstStandInProcessesIT {
              CloudflareQueueSource queue = queueClient(env)) {
             List<String> events = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                String key = "from-processes/doc-" + i + ".pdf";
+                String key = key(i);
                 byte[] content = ("document " + i).getBytes(StandardCharsets.UTF_8);
                 String eTag = s3.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(content)).eTag()
                         .replace("\"", "");

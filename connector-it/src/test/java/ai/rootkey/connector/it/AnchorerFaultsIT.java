@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,8 +69,8 @@ class AnchorerFaultsIT {
         api.failNext(1, Fault.latency(Duration.ofSeconds(10)));
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofMillis(400))) {
             assertThatThrownBy(() -> anchorer.anchor(request(SOURCE, new byte[100])))
-                    .isInstanceOf(HttpTimeoutException.class)
-                    .hasMessageContaining("response to the upload");
+                    .isInstanceOf(SocketTimeoutException.class)
+                    .hasMessage("no response to the upload from the ROOTKey API within PT0.4S (idle timeout)");
             assertThat(api.awaitFiles(1, Duration.ofSeconds(5))).hasSize(1);
             assertThat(anchorer.anchor(request(SOURCE, new byte[100])).status()).isEqualTo(200);
         }
@@ -83,7 +83,7 @@ class AnchorerFaultsIT {
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofMillis(500))) {
             assertThatThrownBy(() -> anchorer.anchor(new AnchorRequest(SOURCE, size,
                     Optional.empty(), new GeneratedContent(size, 1))))
-                    .isInstanceOf(HttpTimeoutException.class)
+                    .isInstanceOf(SocketTimeoutException.class)
                     .hasMessageContaining("took no upload bytes");
         }
         assertThat(api.files()).isEmpty();

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,22 +101,73 @@ class AnchorerRoundTripIT {
     }
 
     @Test
-    void hostileKeys_arriveDecoded_andLegalKeysArriveRaw() throws Exception {
-        List<String> hostile = List.of("a\r\nx-api-key: stolen", "nul\u0000", "tab\t", " lead", "trail ",
-                "\u202Eexe.pdf", "emoji/\uD83D\uDE00", "caf\u00e9", "\u00e9".repeat(512));
-        List<String> legal = List.of("plain/key.txt", "quote\"s", "back\\slash", "100%", "a+b", "in ner");
-        for (String key : hostile) {
+    void keysTheWorkerCannotSend_arrivePercentEncoded_andEveryOtherKeyAsItsUtf8Bytes() throws Exception {
+        List<String> flagged = List.of("a\r\nx-api-key: stolen", "nul\u0000", "tab\t", "in\tner", " lead",
+                "trail ", "del\u007F", "\u00e9 ");
+        List<String> raw = List.of("plain/key.txt", "quote\"s", "back\\slash", "100%", "a+b", "in ner",
+                "\u202Eexe.pdf", "emoji/\uD83D\uDE00", "caf\u00e9", "\u00e9".repeat(512), "nbsp\u00A0",
+                "relat\u00f3rios/Q3 r\u00e9sum\u00e9.pdf", "\u5831\u544a/\u56db\u534a\u671f.pdf");
+        for (String key : flagged) {
             anchorer.anchor(request(new SourceRef("b", key, Optional.empty()), new byte[] {1}));
         }
-        for (String key : legal) {
+        for (String key : raw) {
             anchorer.anchor(request(new SourceRef("b", key, Optional.empty()), new byte[] {1}));
         }
-        List<ReceivedFile> files = api.awaitFiles(hostile.size() + legal.size(), Duration.ofSeconds(10));
-        assertThat(files.subList(0, hostile.size())).extracting(ReceivedFile::key).containsExactlyElementsOf(hostile);
-        assertThat(files.subList(0, hostile.size())).allMatch(ReceivedFile::keyWasPercentEncoded);
-        assertThat(files.subList(hostile.size(), files.size())).extracting(ReceivedFile::key)
-                .containsExactlyElementsOf(legal);
-        assertThat(files.subList(hostile.size(), files.size())).noneMatch(ReceivedFile::keyWasPercentEncoded);
+        List<ReceivedFile> files = api.awaitFiles(flagged.size() + raw.size(), Duration.ofSeconds(10));
+        assertThat(files.subList(0, flagged.size())).extracting(ReceivedFile::key).containsExactlyElementsOf(flagged);
+        assertThat(files.subList(0, flagged.size())).allMatch(ReceivedFile::keyWasPercentEncoded);
+        List<ReceivedFile> rawFiles = files.subList(flagged.size(), files.size());
+        assertThat(rawFiles).extracting(ReceivedFile::key).containsExactlyElementsOf(raw);
+        assertThat(rawFiles).noneMatch(ReceivedFile::keyWasPercentEncoded);
+        for (ReceivedFile file : rawFiles) {
+            assertThat(file.headerBytes("x-rootkey-source-key")).hasValueSatisfying(bytes ->
+                    assertThat(bytes).isEqualTo(file.key().getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(api.rejections()).isEmpty();
+    }
+
+    /**
+     * The point of sending the Worker's bytes: an object the public R2 Worker anchored and this SDK anchors again
+     * (a migration, a backfill) is the same idempotency key, so the API answers it as a duplicate. The Worker's
+     * request is written here byte by byte as its code builds it (r2/worker/src/rootkey.ts in the public
+     * ROOT-Key/rootkey-connectors repository: the raw key in {@code x-rootkey-source-key}, which workerd writes
+     * as UTF-8, and a {@code ----ROOTKey} boundary).
+     */
+    @Test
+    void objectTheWorkerAnchored_isADuplicate_whenThisSdkAnchorsItAgain() throws Exception {
+        String key = "relat\u00f3rios/Q3 r\u00e9sum\u00e9 \u5831\u544a.pdf";
+        byte[] content = "%PDF-1.7 quarterly".getBytes(StandardCharsets.US_ASCII);
+        String boundary = "----ROOTKey0123456789abcdef0123456789abcdef";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + key.substring(key.lastIndexOf('/') + 1) + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(content);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.writeBytes(("POST " + FakeRootkeyApi.UPLOAD_PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "x-api-key: " + API_KEY + "\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\n"
+                + "Content-Length: " + body.size() + "\r\nx-rootkey-source-bucket: bucket-a\r\n"
+                + "x-rootkey-source-key: " + key + "\r\nx-rootkey-source-etag: c846ff7a\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        request.writeBytes(body.toByteArray());
+        try (Socket worker = new Socket(api.baseUrl().getHost(), api.port())) {
+            worker.getOutputStream().write(request.toByteArray());
+            String answer = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 201");
+        }
+
+        Receipt receipt = anchorer.anchor(request(new SourceRef("bucket-a", key, Optional.of("\"c846ff7a\"")),
+                content));
+
+        assertThat(receipt.status()).as("the API's answer to the same object").isEqualTo(200);
+        assertThat(api.uniqueFiles()).singleElement().satisfies(f -> assertThat(f.key()).isEqualTo(key));
+        assertThat(api.duplicates()).singleElement().satisfies(f -> {
+            assertThat(f.key()).isEqualTo(key);
+            assertThat(f.keyWasPercentEncoded()).isFalse();
+            assertThat(f.headerBytes("x-rootkey-source-key")).hasValueSatisfying(bytes ->
+                    assertThat(bytes).isEqualTo(key.getBytes(StandardCharsets.UTF_8)));
+        });
     }
 
     @Test

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Object keys that break naive code: control characters (CR, LF, NUL, TAB, DEL), quotes, backslashes,
- * {@code %}, {@code +}, spaces, bidi marks, emoji, empty path segments, dot segments and 1,024-byte keys (R2's
- * longest). Shared by the chaos runs and {@link NastyKeysIT}.
+ * {@code %}, {@code +}, spaces (inner, trailing, Unicode), bidi marks, accents, emoji, empty path segments, dot
+ * segments and 1,024-byte keys (R2's longest). Shared by the chaos runs and {@link NastyKeysIT}.
  */
 public final class NastyKeys {
     private static final String PREFIX = "nasty/";
@@ -26,6 +26,9 @@ public final class NastyKeys {
             "nasty/rtl\u202Egnp.exe",
             "nasty/bidi\u200F\u200E\u061C.txt",
             "nasty/emoji \uD83D\uDCC4\uD83D\uDE00.txt",
+            "nasty/relat\u00f3rios/Q3 r\u00e9sum\u00e9.pdf",
+            "nasty/nbsp\u00A0and ideographic\u3000space\u00A0",
+            "nasty/trailing-space ",
             "nasty/a//b",
             "/leading-slash.txt",
             "nasty/trailing-slash/",

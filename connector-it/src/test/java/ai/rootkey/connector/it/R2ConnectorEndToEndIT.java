@@ -107,6 +107,20 @@ class R2ConnectorEndToEndIT {
     }
 
     @Test
+    void rootkeyApiSettings_reachTheUploadClient_andAGivenHttpClientServesOnlyTheQueue() throws Exception {
+        java.net.http.HttpClient queueClient = java.net.http.HttpClient.newBuilder()
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        stack.put("e2e/settings/r\u00e9sum\u00e9.pdf", "settings".getBytes());
+        start(b -> b.httpClient(queueClient).rootkeyApi(a -> a.userAgent("acme-sync/2.1")
+                .idleTimeout(Duration.ofSeconds(30))));
+        ReceivedFile file = stack.api().awaitFiles(1, WAIT).get(0);
+        awaitQueueDrained();
+        assertThat(file.header("User-Agent")).contains("acme-sync/2.1");
+        assertThat(file.key()).isEqualTo("e2e/settings/r\u00e9sum\u00e9.pdf");
+        assertThat(file.keyWasPercentEncoded()).isFalse();
+    }
+
+    @Test
     void anchorsEveryObjectByteExact_unicodeHostileAndEmptyKeysIncluded() throws Exception {
         Map<String, byte[]> objects = new LinkedHashMap<>();
         objects.put("e2e/docs/a.pdf", "a pdf".getBytes());
@@ -136,8 +150,15 @@ class R2ConnectorEndToEndIT {
             assertThat(file.eTag()).hasValue(eTags.get(file.key()));
             assertThat(file.duplicate()).isFalse();
         }
-        assertThat(files).filteredOn(f -> f.key().contains("\r\n") || f.key().contains("\t") || f.key().contains("日本")
-                || f.key().contains("\u202E")).allSatisfy(f -> assertThat(f.keyWasPercentEncoded()).isTrue());
+        // DESIGN 6.4: percent form only for keys the Worker cannot send; the rest go as their UTF-8 bytes.
+        assertThat(files).filteredOn(f -> f.key().contains("\r\n") || f.key().contains("\t"))
+                .isNotEmpty().allSatisfy(f -> assertThat(f.keyWasPercentEncoded()).isTrue());
+        assertThat(files).filteredOn(f -> f.key().contains("日本") || f.key().contains("\u202E"))
+                .isNotEmpty().allSatisfy(f -> {
+                    assertThat(f.keyWasPercentEncoded()).isFalse();
+                    assertThat(f.headerBytes("x-rootkey-source-key")).hasValueSatisfying(bytes ->
+                            assertThat(bytes).isEqualTo(f.key().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                });
         assertThat(files).filteredOn(f -> f.key().equals("e2e/docs/a.pdf")).singleElement()
                 .satisfies(f -> assertThat(f.keyWasPercentEncoded()).isFalse());
         assertThat(stack.queues().queue(stack.queueId()).acked()).hasSize(ackedBefore + objects.size());

@@ -31,7 +31,9 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>The returned connector owns the clients it built and closes them after draining; clients passed in with
- * {@link Builder#s3Client(S3Client)} or {@link Builder#httpClient(HttpClient)} stay open.
+ * {@link Builder#s3Client(S3Client)} or {@link Builder#httpClient(HttpClient)} stay open. The upload to the ROOTKey
+ * API always runs on the client {@link RootkeyAnchorer} builds (it must write header values as UTF-8); tune it with
+ * {@link Builder#rootkeyApi}.
  */
 public final class R2Connector {
     private R2Connector() {
@@ -50,6 +52,7 @@ public final class R2Connector {
         private boolean checkBucket = true;
         private Duration visibilityTimeout;
         private Function<R2ObjectReader, EventSource> sourceFactory;
+        private Consumer<RootkeyAnchorer.Builder> anchorerSettings = b -> { };
 
         private Builder() {
         }
@@ -96,13 +99,24 @@ public final class R2Connector {
         }
 
         /**
-         * Use this client for the Queues and ROOTKey APIs instead of building them; the connector does not close it.
-         * It must not follow redirects: a redirect would carry the API key or token to another host.
+         * Use this client for the Cloudflare Queues API instead of building one; the connector does not close it. It
+         * must not follow redirects: a redirect would carry the token to another host. The ROOTKey upload does not
+         * use it: {@code java.net.http} cannot send a non-ASCII object key as its UTF-8 bytes (see
+         * {@link RootkeyAnchorer}); set the upload's proxy or TLS context with {@link #rootkeyApi}.
          *
          * @throws IllegalArgumentException when the client follows redirects
          */
         public Builder httpClient(HttpClient httpClient) {
             this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
+            return this;
+        }
+
+        /**
+         * Further settings of the ROOTKey upload client (proxy, TLS context, timeouts), applied after the API URL,
+         * key and loopback switch from the configuration.
+         */
+        public Builder rootkeyApi(Consumer<RootkeyAnchorer.Builder> settings) {
+            this.anchorerSettings = Objects.requireNonNull(settings, "settings");
             return this;
         }
 
@@ -152,9 +166,9 @@ public final class R2Connector {
                         .apiKey(config.rootkeyApiKey())
                         .apiUrl(config.rootkeyApiUrl())
                         .allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
+                anchorerSettings.accept(anchorer);
                 if (httpClient != null) {
                     source.httpClient(httpClient);
-                    anchorer.httpClient(httpClient);
                 }
                 R2ObjectReader reader = track(built, s3Client != null
                         ? R2ObjectReader.builder().s3Client(s3Client).build()

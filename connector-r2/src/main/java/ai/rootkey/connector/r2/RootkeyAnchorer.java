@@ -6,54 +6,65 @@ import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.Receipt;
 import ai.rootkey.connector.SourceRef;
-import ai.rootkey.connector.r2.internal.BoundedReply;
-import ai.rootkey.connector.r2.internal.Exchanges;
+import ai.rootkey.connector.LogSafe;
+import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.r2.internal.HeaderValues;
 import ai.rootkey.connector.r2.internal.MultipartFraming;
 import ai.rootkey.connector.r2.internal.Progress;
 import ai.rootkey.connector.r2.internal.Redaction;
 import ai.rootkey.connector.r2.internal.RetryAfter;
-import ai.rootkey.connector.r2.internal.Endpoints;
-import ai.rootkey.connector.r2.internal.UploadBody;
+import ai.rootkey.connector.r2.internal.UploadClient;
+import ai.rootkey.connector.r2.internal.UploadEntity;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An {@link Anchorer} for the ROOTKey upload API (DESIGN section 6.4), on {@link HttpClient}.
+ * An {@link Anchorer} for the ROOTKey upload API (DESIGN section 6.4).
  *
  * <p>An upload is {@code POST {apiUrl}/api-v1/connectors/files/} over HTTP/1.1 with {@code x-api-key},
  * {@code x-rootkey-source-bucket}, {@code x-rootkey-source-key}, {@code x-rootkey-source-etag} (only when the ETag
  * is known) and a {@code multipart/form-data} body of one part named {@code file}, streamed in bounded memory with
- * an exact {@code Content-Length}. A source value that is not a legal header value (non-ASCII, control
- * characters, surrounding spaces) is percent-encoded (UTF-8, RFC 3986) and flagged with
- * {@code x-rootkey-source-key-encoding: percent} ({@code -bucket-encoding} and {@code -etag-encoding} likewise);
- * legal values are sent unchanged. The part's file name, the key's last path segment, is sent as UTF-8 with CR,
- * LF, {@code "} and {@code \} replaced by {@code _} and cut to 255 chars.
+ * an exact {@code Content-Length}.
  *
- * <p>Timeouts: {@code connectTimeout} bounds opening a connection (in the client this class builds).
- * {@code idleTimeout} bounds each wait on the server: for the connection to take the start of the body, for the
- * server to take each next chunk of the body, for the response headers after the whole body was handed over, and
- * for each piece of the reply. It never bounds the upload as a whole, so a large upload that keeps moving is not
- * cut off. Time spent blocked reading the source stream is not counted: the source's own timeouts bound it.
+ * <p>The source headers carry what the public R2 Worker sends, so the API sees the same idempotency key from both:
+ * the exact UTF-8 bytes of the key ({@code relatórios/Q3 résumé.pdf} goes as {@code relat\xC3\xB3rios/...}),
+ * with no encoding header. Only a value the Worker cannot send, one with a control character (U+0000-U+001F,
+ * U+007F) or a space at either end, is percent-encoded (UTF-8, RFC 3986) and flagged with
+ * {@code x-rootkey-source-key-encoding: percent} ({@code -bucket-encoding} and {@code -etag-encoding} likewise).
+ * The part's file name, the key's last path segment, is sent as UTF-8 with CR, LF, {@code "} and {@code \}
+ * replaced by {@code _} and cut to 255 chars. The HTTP client is Apache HttpClient 5 with connections that write
+ * header values as UTF-8 ({@code java.net.http} writes U+0080-U+00FF as {@code ?} and refuses the rest), speak
+ * HTTP/1.1 only (also where a TLS server offers HTTP/2) and never log a header. It follows no redirect: a redirect
+ * would carry the API key to another host.
  *
- * <p>Any HTTP answer is a {@link Receipt}; an exception means no answer (refused, reset, timed out). Immutable and
- * thread-safe; one {@link HttpClient}, and so one connection pool, serves all uploads.
+ * <p>Timeouts: {@code connectTimeout} bounds opening a TCP connection. {@code idleTimeout} bounds each wait on the
+ * server: the TLS handshake, the connection taking the start of the body, the server taking each next chunk of the
+ * body (a watchdog aborts an upload whose server stopped reading), the response headers after the whole body was
+ * handed over, and each piece of the reply. It never bounds the upload as a whole, so a large upload that keeps
+ * moving is not cut off. Time spent blocked reading the source stream is not counted: the source's own timeouts
+ * bound it. An uploading thread that is interrupted has its exchange aborted within a second.
+ *
+ * <p>Any HTTP answer is a {@link Receipt}; an exception means no answer (refused, reset, timed out). An answer that
+ * comes while the body is still going out (a server that refuses the upload early) stops the upload and is the
+ * receipt; over TLS it is noticed within 200 ms as long as the server still reads (one that stops reading ends in
+ * the idle timeout). Immutable and thread-safe; one connection pool, without a limit of its own, serves all uploads.
  *
  * <pre>{@code
  * Anchorer anchorer = RootkeyAnchorer.builder()
@@ -87,28 +98,27 @@ public final class RootkeyAnchorer implements Anchorer {
 
     private final Secret apiKey;
     private final URI uploadUri;
+    private final Duration connectTimeout;
     private final Duration idleTimeout;
     private final String userAgent;
-    private final boolean ownsClient;
+    private final boolean customTls;
+    private final boolean proxied;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile HttpClient client;
+    private final UploadClient client;
 
     private RootkeyAnchorer(Builder b, URI uploadUri) {
         this.apiKey = b.apiKey;
         this.uploadUri = uploadUri;
+        this.connectTimeout = b.connectTimeout;
         this.idleTimeout = b.idleTimeout;
         this.userAgent = b.userAgent;
         this.clock = b.clock;
-        this.ownsClient = b.httpClient == null;
-        this.client = ownsClient
-                ? HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(b.connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : b.connectTimeout)
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .build()
-                : b.httpClient;
+        this.customTls = b.sslContext != null;
+        this.proxied = b.proxy != null;
+        this.client = new UploadClient(connectTimeout, idleTimeout, Optional.ofNullable(b.sslContext),
+                Optional.ofNullable(b.proxy));
     }
 
     /** A builder with the defaults; not thread-safe. */
@@ -126,46 +136,36 @@ public final class RootkeyAnchorer implements Anchorer {
      * and SHA-256 cover the content bytes handed to the connection (all of them, unless the server answered
      * early).
      *
-     * @throws java.net.http.HttpTimeoutException when the server made no progress for the idle timeout
-     * @throws IOException                        when there is no answer (refused, reset), or the content stream
-     *                                            failed or yielded fewer or more than {@code size} bytes
-     * @throws ConfigurationException             when the API key cannot be sent in a header
-     * @throws IllegalStateException              after {@link #close()}
+     * @throws java.net.SocketTimeoutException  when the server made no progress for the idle timeout, or no
+     *                                          connection was made within the connect timeout
+     * @throws java.io.InterruptedIOException   when the uploading thread was interrupted
+     * @throws IOException                      when there is no answer (refused, reset), or the content stream
+     *                                          failed or yielded fewer or more than {@code size} bytes
+     * @throws ConfigurationException           when the API key cannot be sent in a header
+     * @throws IllegalStateException            after {@link #close()}
      */
     @Override
     public Receipt anchor(AnchorRequest request) throws IOException {
         Objects.requireNonNull(request, "request");
-        HttpClient http = openClient();
+        requireOpen();
         long started = System.nanoTime();
         SourceRef source = request.source();
-        MultipartFraming framing = MultipartFraming.create(random, request.fileName());
-        Progress progress = new Progress();
-        UploadBody body = UploadBody.of(framing, request.body(), request.size(), progress);
         String key = revealKey();
-        HttpRequest.Builder builder = newRequest(key)
-                .header("Content-Type", framing.contentType())
-                .POST(body);
-        sourceHeader(builder, BUCKET_HEADER, source.bucket());
-        sourceHeader(builder, KEY_HEADER, source.key());
-        source.eTag().ifPresent(eTag -> sourceHeader(builder, ETAG_HEADER, eTag));
+        UploadEntity body = new UploadEntity(MultipartFraming.create(random, request.fileName()), request.body(),
+                request.size(), new Progress());
+        HttpPost post = newRequest(new HttpPost(uploadUri), key);
+        sourceHeader(post, BUCKET_HEADER, source.bucket());
+        sourceHeader(post, KEY_HEADER, source.key());
+        source.eTag().ifPresent(eTag -> sourceHeader(post, ETAG_HEADER, eTag));
 
-        CompletableFuture<HttpResponse<byte[]>> exchange =
-                http.sendAsync(builder.build(), BoundedReply.handler(MAX_REPLY_BYTES, progress));
-        HttpResponse<byte[]> response;
-        try {
-            body.send(exchange, idleTimeout);
-            response = Exchanges.await(exchange, progress, idleTimeout, "response to the upload");
-        } catch (IOException | RuntimeException e) {
-            exchange.cancel(true);
-            throw e;
-        }
+        UploadClient.Answer answer = client.upload(post, body, MAX_REPLY_BYTES);
         // A server that echoes the key in its reply (e.g. "invalid api key ...") must not get it into logs.
-        Receipt receipt = new Receipt(response.statusCode(), body.contentBytesSent(), body.sha256Hex(),
-                Redaction.redact(new String(response.body(), StandardCharsets.UTF_8), key), retryAfter(response));
+        Receipt receipt = new Receipt(answer.status(), body.contentBytesSent(), body.sha256Hex(),
+                Redaction.redact(new String(answer.reply(), StandardCharsets.UTF_8), key), retryAfter(answer));
         if (LOG.isDebugEnabled()) {
             LOG.atDebug().setMessage("rootkey.anchor.answered")
-                    .addKeyValue("bucket", HeaderValues.encode(source.bucket()).value())
-                    .addKeyValue("key", HeaderValues.encode(source.key()).value())
+                    .addKeyValue("bucket", LogSafe.escape(source.bucket()))
+                    .addKeyValue("key", LogSafe.escape(source.key()))
                     .addKeyValue("status", receipt.status())
                     .addKeyValue("bytes", receipt.bytesSent())
                     .addKeyValue("sha256", receipt.sha256())
@@ -186,77 +186,72 @@ public final class RootkeyAnchorer implements Anchorer {
      */
     @Override
     public void probe() throws IOException {
-        HttpClient http = openClient();
-        Progress progress = new Progress();
-        HttpResponse<byte[]> response = Exchanges.await(
-                http.sendAsync(newRequest(revealKey()).GET().build(), BoundedReply.handler(MAX_REPLY_BYTES, progress)),
-                progress, idleTimeout, "answer to the probe");
-        int status = response.statusCode();
+        requireOpen();
+        UploadClient.Answer answer = client.send(newRequest(new HttpGet(uploadUri), revealKey()), MAX_REPLY_BYTES,
+                "answer to the probe");
+        int status = answer.status();
         if (status == 401 || status == 403) {
             throw new ConfigurationException("the ROOTKey API rejects the API key (" + status
                     + "): check ROOTKEY_API_KEY");
         }
         if (status == 408 || status == 429 || status >= 500) {
             throw new DependencyException("the ROOTKey API answered the probe with " + status, status, null,
-                    retryAfter(response).orElse(null), null);
+                    retryAfter(answer).orElse(null), null);
         }
     }
 
     /**
-     * Drops the HTTP client this anchorer built; a client passed to {@link Builder#httpClient} is left alone.
-     * On Java 17 {@link HttpClient} has no {@code close()}: the built client's daemon threads and pooled
-     * connections go once it is unreachable. Uploads in flight are not interrupted. Idempotent; later calls to
+     * Closes the HTTP client: every pooled connection, and the connections of uploads still in flight, which then
+     * fail with an {@link IOException} (a connector closes its anchorer after draining). Idempotent; later calls to
      * {@link #anchor} and {@link #probe} fail with {@link IllegalStateException}.
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && ownsClient) {
-            client = null;
+        if (closed.compareAndSet(false, true)) {
+            client.close();
         }
     }
 
     /** The upload URL and settings; never the API key. */
     @Override
     public String toString() {
-        return "RootkeyAnchorer[uploadUri=" + uploadUri + ", idleTimeout=" + idleTimeout + ", httpClient="
-                + (ownsClient ? "built" : "supplied") + ", apiKey=" + apiKey + (closed.get() ? ", closed" : "") + "]";
+        return "RootkeyAnchorer[uploadUri=" + uploadUri + ", connectTimeout=" + connectTimeout + ", idleTimeout="
+                + idleTimeout + (customTls ? ", sslContext=supplied" : "") + (proxied ? ", proxy=supplied" : "")
+                + ", apiKey=" + apiKey + (closed.get() ? ", closed" : "") + "]";
     }
 
-    private HttpClient openClient() {
-        HttpClient http = client;
-        if (closed.get() || http == null) {
+    private void requireOpen() {
+        if (closed.get()) {
             throw new IllegalStateException("the anchorer is closed");
         }
-        return http;
     }
 
     /** The API key for one request, checked to be a legal header value. */
     private String revealKey() {
         String key = apiKey.reveal();
-        if (!HeaderValues.isLegal(key)) {
+        if (!HeaderValues.isPrintableAscii(key)) {
             throw new ConfigurationException("the API key contains characters that cannot be sent in an HTTP "
                     + "header (control characters, non-ASCII or surrounding spaces): check ROOTKEY_API_KEY");
         }
         return key;
     }
 
-    private HttpRequest.Builder newRequest(String key) {
-        return HttpRequest.newBuilder(uploadUri)
-                .version(HttpClient.Version.HTTP_1_1)
-                .header(API_KEY_HEADER, key)
-                .header("User-Agent", userAgent);
+    private <T extends HttpUriRequestBase> T newRequest(T request, String key) {
+        request.addHeader(API_KEY_HEADER, key);
+        request.addHeader("User-Agent", userAgent);
+        return request;
     }
 
-    private static void sourceHeader(HttpRequest.Builder builder, String name, String value) {
+    private static void sourceHeader(HttpUriRequestBase request, String name, String value) {
         HeaderValues.Encoded encoded = HeaderValues.encode(value);
-        builder.header(name, encoded.value());
+        request.addHeader(name, encoded.value());
         if (encoded.percentEncoded()) {
-            builder.header(name + ENCODING_SUFFIX, HeaderValues.PERCENT);
+            request.addHeader(name + ENCODING_SUFFIX, HeaderValues.PERCENT);
         }
     }
 
-    private Optional<Duration> retryAfter(HttpResponse<?> response) {
-        return response.headers().firstValue("Retry-After").flatMap(v -> RetryAfter.parse(v, clock.instant()));
+    private Optional<Duration> retryAfter(UploadClient.Answer answer) {
+        return answer.retryAfter().flatMap(v -> RetryAfter.parse(v, clock.instant()));
     }
 
     /**
@@ -266,9 +261,10 @@ public final class RootkeyAnchorer implements Anchorer {
     public static final class Builder {
         private Secret apiKey;
         private URI apiUrl = URI.create(DEFAULT_API_URL);
-        private Duration connectTimeout;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-        private HttpClient httpClient;
+        private SSLContext sslContext;
+        private ProxySelector proxy;
         private boolean allowInsecureLoopback;
         private String userAgent = DEFAULT_USER_AGENT;
         private Clock clock = Clock.systemUTC();
@@ -307,10 +303,7 @@ public final class RootkeyAnchorer implements Anchorer {
             return this;
         }
 
-        /**
-         * How long opening a connection may take; default {@link RootkeyAnchorer#DEFAULT_CONNECT_TIMEOUT}. Applies
-         * to the client this builder creates; a client passed to {@link #httpClient} keeps its own.
-         */
+        /** How long opening a TCP connection may take; default {@link RootkeyAnchorer#DEFAULT_CONNECT_TIMEOUT}. */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = checkTimeout(connectTimeout, "connectTimeout");
             return this;
@@ -326,14 +319,22 @@ public final class RootkeyAnchorer implements Anchorer {
         }
 
         /**
-         * Uses {@code httpClient} instead of building one. The anchorer never closes it and sets HTTP/1.1 on each
-         * request; its connect timeout, proxy and TLS settings apply. It must not follow redirects: a redirect would
-         * carry the API key to another host.
-         *
-         * @throws IllegalArgumentException when the client follows redirects
+         * The TLS context for https, e.g. one that trusts a company's own certificate authority or presents a client
+         * certificate; default the JVM's default context ({@code javax.net.ssl.trustStore} and the JDK's trusted
+         * authorities). The server's certificate and host name are always verified.
          */
-        public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            return this;
+        }
+
+        /**
+         * Sends uploads through the proxy {@code proxy} chooses for the upload URL ({@code ProxySelector.of(address)}
+         * for one HTTP proxy; https goes through a {@code CONNECT} tunnel). Default: no proxy, whatever the system
+         * properties say. Proxies that ask for authentication are not supported.
+         */
+        public Builder proxy(ProxySelector proxy) {
+            this.proxy = Objects.requireNonNull(proxy, "proxy");
             return this;
         }
 
@@ -350,7 +351,7 @@ public final class RootkeyAnchorer implements Anchorer {
         /** The {@code User-Agent} header; default {@value RootkeyAnchorer#DEFAULT_USER_AGENT}. */
         public Builder userAgent(String userAgent) {
             Objects.requireNonNull(userAgent, "userAgent");
-            if (userAgent.isBlank() || !HeaderValues.isLegal(userAgent)) {
+            if (userAgent.isBlank() || !HeaderValues.isPrintableAscii(userAgent)) {
                 throw new IllegalArgumentException("userAgent must be printable ASCII without surrounding spaces");
             }
             this.userAgent = userAgent;
@@ -366,16 +367,12 @@ public final class RootkeyAnchorer implements Anchorer {
         /**
          * The anchorer.
          *
-         * @throws IllegalStateException  when no API key was set, or a connect timeout was set with a client
+         * @throws IllegalStateException  when no API key was set
          * @throws ConfigurationException when the API URL breaks the https rule, saying how to fix it
          */
         public RootkeyAnchorer build() {
             if (apiKey == null) {
                 throw new IllegalStateException("no API key: call apiKey(Secret.fromEnvironment(\"ROOTKEY_API_KEY\"))");
-            }
-            if (httpClient != null && connectTimeout != null) {
-                throw new IllegalStateException("connectTimeout applies only to the HttpClient the builder creates: "
-                        + "set it on your own HttpClient, or do not pass one");
             }
             URI base = Endpoints.requireHttpsOrLoopback(apiUrl, allowInsecureLoopback, URL_SETTING);
             return new RootkeyAnchorer(this, URI.create(base + UPLOAD_PATH));
@@ -384,11 +381,10 @@ public final class RootkeyAnchorer implements Anchorer {
         /** The settings; never the API key. */
         @Override
         public String toString() {
-            return "RootkeyAnchorer.Builder[apiUrl=" + apiUrl + ", connectTimeout="
-                    + (connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout) + ", idleTimeout="
-                    + idleTimeout + ", httpClient=" + (httpClient == null ? "built" : "supplied")
-                    + ", allowInsecureLoopbackForTesting=" + allowInsecureLoopback + ", apiKey="
-                    + (apiKey == null ? "unset" : apiKey) + "]";
+            return "RootkeyAnchorer.Builder[apiUrl=" + apiUrl + ", connectTimeout=" + connectTimeout
+                    + ", idleTimeout=" + idleTimeout + (sslContext != null ? ", sslContext=supplied" : "")
+                    + (proxy != null ? ", proxy=supplied" : "") + ", allowInsecureLoopbackForTesting="
+                    + allowInsecureLoopback + ", apiKey=" + (apiKey == null ? "unset" : apiKey) + "]";
         }
 
         private static Duration checkTimeout(Duration timeout, String name) {

@@ -21,12 +21,17 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,13 +54,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@code POST /api-v1/connectors/files/} checks {@code x-api-key} (401 when wrong or missing), requires a
  * {@code Content-Length} (411 for chunked or missing), requires {@code x-rootkey-source-bucket} and
- * {@code x-rootkey-source-key} (decoding them when flagged {@code -encoding: percent}), and parses the body with a
- * strict multipart parser of its own: exactly one part named {@code file} with a {@code filename},
- * {@code Content-Type: application/octet-stream}, CRLF framing and a closing boundary. Any violation is answered
- * 400 with a JSON body saying what is wrong, and recorded in {@link #rejections()}. An accepted upload is
- * recorded as a {@link ReceivedFile} and answered 201, or 200 when (bucket, key, ETag) was accepted before (a
- * duplicate; an absent ETag counts as one value). {@code GET} on the same path answers 401 for a bad key and 405
- * otherwise, so an anchorer's probe works. Bodies stream: content is hashed and counted, and kept only up to
+ * {@code x-rootkey-source-key}, and parses the body with a strict multipart parser of its own. The source headers
+ * are taken as the API takes them from the public R2 Worker, which sends the raw key and whose runtime writes it as
+ * UTF-8: their bytes must be UTF-8 (400 otherwise) without control characters (400: a strict HTTP parser refuses
+ * them; TAB is allowed inside a value by HTTP, and the JDK server hands it over as a space), and the key is those
+ * bytes decoded. A value flagged {@code <header>-encoding: percent} (what this SDK sends
+ * for a key the Worker cannot send) is percent-decoded strictly instead; how the real API treats that flag is not
+ * known, as no public ROOTKey code reads it. The body must be exactly one part named {@code file} with a
+ * {@code filename}, {@code Content-Type: application/octet-stream}, CRLF framing and a closing boundary. Any
+ * violation is answered 400 with a JSON body saying what is wrong, and recorded in {@link #rejections()}. An
+ * accepted upload is recorded as a {@link ReceivedFile} and answered 201, or 200 when (bucket, key, ETag) was
+ * accepted before (a duplicate; an absent ETag counts as one value). {@code GET} on the same path answers 401 for a
+ * bad key and 405 otherwise, so an anchorer's probe works. Bodies stream: content is hashed and counted, and kept only up to
  * {@link Builder#maxRetainedBytes}.
  *
  * <p>Faults come scripted ({@link #failNext}) or at random ({@link #faultRate}) from a {@link Random} with a
@@ -453,7 +463,8 @@ public final class FakeRootkeyApi implements AutoCloseable {
             files.add(file);
             files.notifyAll();
         }
-        print((file.duplicate() ? "200 duplicate " : "201 created ") + file);
+        print((file.duplicate() ? "200 duplicate " : "201 created ") + file + " key-header-hex="
+                + file.headerBytes("x-rootkey-source-key").map(HexFormat.of()::formatHex).orElse("-"));
         if (fault != null && fault.kind == Fault.Kind.LATENCY) {
             pause(fault.duration);
         }
@@ -469,7 +480,10 @@ public final class FakeRootkeyApi implements AutoCloseable {
         respond(exchange, file.duplicate() ? 200 : 201, reply, Map.of());
     }
 
-    /** One source header, decoded when flagged percent-encoded; empty when absent. */
+    /**
+     * One source header as the API would store it, empty when absent. The JDK server hands each header byte over as
+     * one char (ISO-8859-1), so the chars are the raw bytes: decoded as UTF-8, or percent-decoded when flagged.
+     */
     private static Optional<String> sourceHeader(Headers headers, String name) throws Violation {
         List<String> values = headers.get(name);
         if (values == null || values.isEmpty()) {
@@ -484,11 +498,23 @@ public final class FakeRootkeyApi implements AutoCloseable {
         }
         List<String> encoding = headers.get(name + "-encoding");
         if (encoding == null) {
-            if (!value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
-                throw Violation.badRequest("bad_header", name + " contains characters outside printable ASCII; "
-                        + "percent-encode it and send " + name + "-encoding: percent");
+            byte[] bytes = value.getBytes(StandardCharsets.ISO_8859_1);
+            for (int i = 0; i < bytes.length; i++) {
+                int b = bytes[i] & 0xFF;
+                if (b < 0x20 || b == 0x7F) {
+                    throw Violation.badRequest("bad_header", name + " contains the control byte "
+                            + String.format("0x%02X", b) + " at index " + i + "; percent-encode the value and send "
+                            + name + "-encoding: percent");
+                }
             }
-            return Optional.of(value);
+            try {
+                return Optional.of(StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes)).toString());
+            } catch (CharacterCodingException e) {
+                throw Violation.badRequest("bad_header", name + " is not UTF-8: send the value's UTF-8 bytes");
+            }
         }
         if (encoding.size() != 1 || !encoding.get(0).equals("percent")) {
             throw Violation.badRequest("bad_encoding", name + "-encoding must be \"percent\", was " + encoding);
@@ -659,7 +685,8 @@ public final class FakeRootkeyApi implements AutoCloseable {
     /**
      * Runs the fake until the process is stopped, printing
      * {@code FakeRootkeyApi listening on http://127.0.0.1:PORT api-key=KEY seed=SEED} and then one line per
-     * request. Options (environment variable in brackets): {@code --port N} ({@code FAKE_ROOTKEY_API_PORT},
+     * request; an accepted upload's line ends with {@code key-header-hex=...}, the raw bytes of its
+     * {@code x-rootkey-source-key} in hex. Options (environment variable in brackets): {@code --port N} ({@code FAKE_ROOTKEY_API_PORT},
      * default 0: any free port), {@code --api-key KEY} ({@code ROOTKEY_API_KEY}, default
      * {@value #DEFAULT_API_KEY}), {@code --seed N} ({@code FAKE_ROOTKEY_API_SEED}), {@code --fault-rate R}
      * ({@code FAKE_ROOTKEY_API_FAULT_RATE}, default 0), {@code --max-retained-bytes N}.

@@ -17,13 +17,15 @@ import java.util.TreeMap;
  * One upload that {@link FakeRootkeyApi} accepted.
  *
  * @param id         the id the fake answered with; a duplicate carries the id of the first upload
- * @param bucket     {@code x-rootkey-source-bucket}, decoded when it was percent-encoded
- * @param key        {@code x-rootkey-source-key}, decoded when it was percent-encoded
- * @param eTag       {@code x-rootkey-source-etag}, when sent
+ * @param bucket     {@code x-rootkey-source-bucket} as the API stores it: its bytes as UTF-8, or percent-decoded
+ *                   when flagged {@code -encoding: percent}
+ * @param key        {@code x-rootkey-source-key} as the API stores it, likewise
+ * @param eTag       {@code x-rootkey-source-etag}, likewise, when sent
  * @param fileName   the multipart part's {@code filename}
  * @param size       content bytes
  * @param sha256     lowercase hex SHA-256 of the content
- * @param headers    the request headers, names in lowercase, without {@code x-api-key}
+ * @param headers    the request headers, names in lowercase, without {@code x-api-key}; each value as the JDK
+ *                   server hands it over: one char per byte received (ISO-8859-1), see {@link #headerBytes}
  * @param receivedAt when the body had been read
  * @param duplicate  true when (bucket, key, ETag) had been accepted before (answered 200, not 201)
  * @param content    the content, when retention was on and it was within the limit
@@ -58,10 +60,18 @@ public record ReceivedFile(String id, String bucket, String key, Optional<String
         return content.map(bytes -> new String(bytes, StandardCharsets.UTF_8));
     }
 
-    /** The first value of a request header (name in any case). */
+    /** The first value of a request header (name in any case), one char per byte received; see {@link #headerBytes}. */
     public Optional<String> header(String name) {
         List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    /**
+     * The raw bytes of the first value of a request header (name in any case), exactly as they arrived, e.g.
+     * {@code headerBytes("x-rootkey-source-key")} to check that a key went as its UTF-8 bytes.
+     */
+    public Optional<byte[]> headerBytes(String name) {
+        return header(name).map(value -> value.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** True when the key arrived percent-encoded ({@code x-rootkey-source-key-encoding: percent}). */

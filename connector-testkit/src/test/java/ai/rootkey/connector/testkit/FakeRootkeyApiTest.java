@@ -280,16 +280,47 @@ class FakeRootkeyApiTest {
     }
 
     @Test
-    void rawNonAsciiKey_is400() throws Exception {
+    void rawUtf8SourceHeaders_areTheKey_asTheWorkerSendsThem() throws Exception {
+        String key = "relat\u00f3rios/Q3 r\u00e9sum\u00e9 \u5831\u544a \uD83D\uDE00.pdf";
         byte[] body = body("file", "a", new byte[1]);
-        byte[] head = ("POST /api-v1/connectors/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + KEY + "\r\n"
-                + "x-rootkey-source-bucket: b\r\nx-rootkey-source-key: caf\u00e9\r\n"
-                + "Content-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\n"
-                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1);
-        String response = raw(concat(head, body), false);
+        String response = raw(concat(rawHead("b\u00fccket", key, body.length).getBytes(StandardCharsets.UTF_8), body),
+                false);
+        assertThat(response).startsWith("HTTP/1.1 201");
+        ReceivedFile file = api.files().get(0);
+        assertThat(file.key()).isEqualTo(key);
+        assertThat(file.bucket()).isEqualTo("b\u00fccket");
+        assertThat(file.keyWasPercentEncoded()).isFalse();
+        assertThat(file.headerBytes("X-Rootkey-Source-Key")).hasValueSatisfying(bytes ->
+                assertThat(bytes).isEqualTo(key.getBytes(StandardCharsets.UTF_8)));
+        assertThat(file.header("x-rootkey-source-key")).as("one char per byte")
+                .contains(new String(key.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void sourceHeaderThatIsNotUtf8_is400() throws Exception {
+        byte[] body = body("file", "a", new byte[1]);
+        String response = raw(concat(rawHead("b", "caf\u00e9", body.length).getBytes(StandardCharsets.ISO_8859_1),
+                body), false);
         assertThat(response).startsWith("HTTP/1.1 400");
-        assertThat(api.rejections()).extracting(Rejection::error).containsExactly("bad_header");
+        assertThat(api.rejections()).singleElement().satisfies(r -> {
+            assertThat(r.error()).isEqualTo("bad_header");
+            assertThat(r.message()).contains("x-rootkey-source-key is not UTF-8");
+        });
+        assertThat(api.files()).isEmpty();
+    }
+
+    @Test
+    void sourceHeaderWithARawControlByte_is400() throws Exception {
+        byte[] body = body("file", "a", new byte[1]);
+        // Not TAB: HTTP allows it inside a value, and the JDK server hands it over as a space.
+        for (String key : List.of("a\u0001b", "del\u007F", "esc\u001Bx")) {
+            String response = raw(concat(rawHead("b", key, body.length).getBytes(StandardCharsets.UTF_8), body),
+                    false);
+            assertThat(response).as(key).startsWith("HTTP/1.1 400");
+        }
+        assertThat(api.rejections()).extracting(Rejection::error).containsOnly("bad_header");
+        assertThat(api.rejections()).allSatisfy(r -> assertThat(r.message()).contains("control byte"));
+        assertThat(api.files()).isEmpty();
     }
 
     @Test
@@ -505,6 +536,14 @@ class FakeRootkeyApiTest {
 
     private static String[] headers(String bucket, String key) {
         return new String[] {"x-api-key", KEY, "x-rootkey-source-bucket", bucket, "x-rootkey-source-key", key};
+    }
+
+    /** A request head with the source headers as given, to be encoded by the caller. */
+    private static String rawHead(String bucket, String key, int contentLength) {
+        return "POST /api-v1/connectors/files/ HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: " + KEY + "\r\n"
+                + "x-rootkey-source-bucket: " + bucket + "\r\nx-rootkey-source-key: " + key + "\r\n"
+                + "Content-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\n"
+                + "Content-Length: " + contentLength + "\r\nConnection: close\r\n\r\n";
     }
 
     private static String rawHeaders() {

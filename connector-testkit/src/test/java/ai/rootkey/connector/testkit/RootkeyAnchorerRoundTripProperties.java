@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The real anchorer against the fake's strict parser, for any key, bucket, ETag and body: every upload is accepted
- * and arrives exactly as sent. Keeps the fake honest (it accepts what the spec allows) and the anchorer honest
+ * and arrives exactly as sent, the key as its raw UTF-8 bytes unless the Worker could not send it (DESIGN 6.4). Keeps the fake honest (it accepts what the spec allows) and the anchorer honest
  * (it sends nothing the spec forbids).
  */
 class RootkeyAnchorerRoundTripProperties {
@@ -69,6 +69,13 @@ class RootkeyAnchorerRoundTripProperties {
         ReceivedFile file = files.get(0);
         assertThat(file.bucket()).isEqualTo(bucket);
         assertThat(file.key()).isEqualTo(key);
+        boolean workerCannotSend = key.chars().anyMatch(c -> c < 0x20 || c == 0x7F) || key.startsWith(" ")
+                || key.endsWith(" ");
+        assertThat(file.keyWasPercentEncoded()).isEqualTo(workerCannotSend);
+        if (!workerCannotSend) {
+            assertThat(file.headerBytes("x-rootkey-source-key")).hasValueSatisfying(bytes ->
+                    assertThat(bytes).isEqualTo(key.getBytes(StandardCharsets.UTF_8)));
+        }
         assertThat(file.eTag()).isEqualTo(source.eTag());
         assertThat(file.fileName()).isEqualTo(expectedFileName(key));
         assertThat(file.content()).hasValueSatisfying(c -> assertThat(c).isEqualTo(body));

@@ -1,83 +1,44 @@
 package ai.rootkey.connector.r2.internal;
 
 import java.io.ByteArrayOutputStream;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.util.List;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 
 /**
- * Reads at most {@code limit} bytes of a response body, one buffer list at a time, touching {@link Progress} as
- * bytes arrive. Once it has {@code limit} bytes it completes and cancels the rest (the connection is then not
- * reused).
+ * At most {@code limit} bytes of a reply body, read as they arrive, touching {@link Progress} with each read.
+ *
+ * @param bytes    what was read
+ * @param complete true when the body ended within the limit (the connection may then be reused); false when it
+ *                 was cut, and the rest must not be read (the caller discards the connection)
  */
-public final class BoundedReply implements HttpResponse.BodySubscriber<byte[]> {
-    private final int limit;
-    private final Progress progress;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private Flow.Subscription subscription;
-
-    private BoundedReply(int limit, Progress progress) {
-        this.limit = limit;
-        this.progress = progress;
+public record BoundedReply(byte[] bytes, boolean complete) {
+    public BoundedReply {
+        Objects.requireNonNull(bytes, "bytes");
     }
 
-    /** A handler that marks progress when the headers arrive and reads the body bounded. */
-    public static HttpResponse.BodyHandler<byte[]> handler(int limit, Progress progress) {
+    /** An empty, complete reply (no body). */
+    public static BoundedReply empty() {
+        return new BoundedReply(new byte[0], true);
+    }
+
+    /** Reads {@code body} up to its end or {@code limit} bytes, whichever comes first. */
+    public static BoundedReply read(InputStream body, int limit, Progress progress) throws IOException {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, was " + limit);
         }
+        Objects.requireNonNull(body, "body");
         Objects.requireNonNull(progress, "progress");
-        return info -> {
-            progress.touch();
-            return new BoundedReply(limit, progress);
-        };
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-        return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-        subscription = s;
-        if (limit == 0) {
-            result.complete(new byte[0]);
-            s.cancel();
-        } else {
-            s.request(1);
-        }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-        progress.touch();
-        for (ByteBuffer item : items) {
-            int take = Math.min(item.remaining(), limit - bytes.size());
-            for (int i = 0; i < take; i++) {
-                bytes.write(item.get());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 1024));
+        byte[] buffer = new byte[Math.min(Math.max(limit, 1), 8192)];
+        while (out.size() < limit) {
+            int n = body.read(buffer, 0, Math.min(buffer.length, limit - out.size()));
+            if (n < 0) {
+                return new BoundedReply(out.toByteArray(), true);
             }
+            progress.touch();
+            out.write(buffer, 0, n);
         }
-        if (bytes.size() >= limit) {
-            result.complete(bytes.toByteArray());
-            subscription.cancel();
-        } else {
-            subscription.request(1);
-        }
-    }
-
-    @Override
-    public void onError(Throwable error) {
-        result.completeExceptionally(error);
-    }
-
-    @Override
-    public void onComplete() {
-        result.complete(bytes.toByteArray());
+        return new BoundedReply(out.toByteArray(), false);
     }
 }

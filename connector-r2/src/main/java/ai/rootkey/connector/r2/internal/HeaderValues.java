@@ -10,14 +10,23 @@ import java.util.Objects;
 
 /**
  * The one rule for putting user data (object keys, bucket names, ETags) into an HTTP header value (DESIGN
- * section 6.4). A value that is a legal header value is sent unchanged; any other value is percent-encoded and
- * the request says so with a companion {@code <header>-encoding: percent} header.
+ * section 6.4): send what the public R2 Worker sends. The Worker sets the raw value and workerd writes a header
+ * value's characters as UTF-8, so a value goes as its exact UTF-8 bytes, with no companion header: the ROOTKey API
+ * then sees the same idempotency key from the Worker and from this SDK.
  *
- * <p>Legal means: every character is visible ASCII ({@code 0x21-0x7E}) or a space ({@code 0x20}), and the value
- * neither starts nor ends with a space (servers trim surrounding whitespace). The percent form is RFC 3986 over
- * UTF-8: the unreserved characters {@code A-Z a-z 0-9 - . _ ~} and {@code /} are kept, every other byte becomes
- * {@code %XX} with uppercase hex. An unpaired surrogate (never produced by an S3 or R2 key, which is UTF-8)
- * is encoded as U+FFFD.
+ * <p>Only a value the Worker cannot send is changed: one with a control character (U+0000-U+001F or U+007F;
+ * fetch refuses NUL, CR and LF, and a raw control character would let a key forge header lines), or one that
+ * starts or ends with a space (fetch strips leading and trailing HTTP whitespace, so the Worker would send another
+ * key). Tab, CR and LF, the other HTTP whitespace, are control characters already. Unicode spaces such as U+00A0
+ * or U+3000 are not HTTP whitespace: nobody strips them and they go as UTF-8. Such a value is sent in its percent
+ * form, RFC 3986 over UTF-8 (the unreserved characters {@code A-Z a-z 0-9 - . _ ~} and {@code /} kept, every
+ * other byte as {@code %XX} with uppercase hex), and the request says so with a companion
+ * {@code <header>-encoding: percent} header.
+ *
+ * <p>UTF-8 never produces the bytes of CR, LF or any other control character for a non-ASCII character (every
+ * byte of a multi-byte sequence is 0x80 or above), so a value sent as UTF-8 cannot break the header framing. An
+ * unpaired surrogate, which no S3 or R2 key (UTF-8) can hold, has no UTF-8 form: it is written as U+FFFD, as any
+ * UTF-8 encoder writes it.
  */
 public final class HeaderValues {
     /** The value of the companion {@code -encoding} header when a value was percent-encoded. */
@@ -29,25 +38,37 @@ public final class HeaderValues {
     }
 
     /**
-     * A header value ready to send.
+     * A header value ready to send, to be written as UTF-8.
      *
-     * @param value          the value to put in the header; always a legal header value
+     * @param value          the value to put in the header: well-formed UTF-16 without control characters or
+     *                       surrounding spaces
      * @param percentEncoded true when {@code value} is the percent form of the original
      */
     public record Encoded(String value, boolean percentEncoded) {
         public Encoded {
             Objects.requireNonNull(value, "value");
         }
+
+        /** The bytes that go on the wire. */
+        public byte[] utf8() {
+            return value.getBytes(StandardCharsets.UTF_8);
+        }
     }
 
-    /** The value unchanged when it is legal, else its percent form. */
+    /**
+     * The value as it is (unpaired surrogates as U+FFFD) when the Worker can send it, else its percent form; see
+     * the class comment.
+     */
     public static Encoded encode(String value) {
         Objects.requireNonNull(value, "value");
-        return isLegal(value) ? new Encoded(value, false) : new Encoded(percentEncode(value), true);
+        return isSentAsIs(value) ? new Encoded(wellFormed(value), false) : new Encoded(percentEncode(value), true);
     }
 
-    /** True when {@code value} can be sent unchanged as a header value (see the class comment). */
-    public static boolean isLegal(String value) {
+    /**
+     * True when {@code value} goes as its UTF-8 bytes: no control character (U+0000-U+001F, U+007F) and no space
+     * at either end.
+     */
+    public static boolean isSentAsIs(String value) {
         Objects.requireNonNull(value, "value");
         int length = value.length();
         if (length > 0 && (value.charAt(0) == ' ' || value.charAt(length - 1) == ' ')) {
@@ -55,11 +76,20 @@ public final class HeaderValues {
         }
         for (int i = 0; i < length; i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || c > 0x7E) {
+            if (c < 0x20 || c == 0x7F) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * True when {@code value} is visible ASCII ({@code 0x21-0x7E}) or spaces without a space at either end: what
+     * the SDK's own header values (API key, {@code User-Agent}) must be.
+     */
+    public static boolean isPrintableAscii(String value) {
+        Objects.requireNonNull(value, "value");
+        return isSentAsIs(value) && value.chars().allMatch(c -> c < 0x7F);
     }
 
     /** The RFC 3986 percent form of {@code value} over UTF-8, keeping unreserved characters and {@code /}. */
@@ -76,6 +106,32 @@ public final class HeaderValues {
             }
         }
         return out.toString();
+    }
+
+    /** {@code value} with every unpaired surrogate replaced by U+FFFD; the same instance when it has none. */
+    static String wellFormed(String value) {
+        int length = value.length();
+        StringBuilder out = null;
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < length
+                    && Character.isLowSurrogate(value.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(value.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            boolean unpaired = Character.isSurrogate(c);
+            if (unpaired && out == null) {
+                out = new StringBuilder(length).append(value, 0, i);
+            }
+            if (out != null) {
+                out.append(unpaired ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? value : out.toString();
     }
 
     private static boolean isUnreserved(int b) {
