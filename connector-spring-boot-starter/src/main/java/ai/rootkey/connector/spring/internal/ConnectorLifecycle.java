@@ -1,0 +1,79 @@
+package ai.rootkey.connector.spring.internal;
+
+import ai.rootkey.connector.Connector;
+import org.springframework.context.SmartLifecycle;
+
+import java.util.Objects;
+
+/**
+ * Starts the connector once the application context is refreshed and drains it when the context closes, in the
+ * phase of Spring Boot's graceful shutdown ({@link #PHASE}, the phase of Boot's
+ * {@code WebServerGracefulShutdownLifecycle} in 3.5 and 4.0): the web server stops taking requests while the
+ * connector stops pulling, and both finish what is in flight, bounded by
+ * {@code spring.lifecycle.timeout-per-shutdown-phase}.
+ *
+ * <p>Stopping is {@link Connector#close()}: uploads in flight finish within the drain timeout, everything unfinished
+ * is handed back to the queue, and acknowledgements are flushed. It runs on its own thread so that Spring can drain
+ * the other beans of the phase at the same time. A stopped connector is not restarted: {@link #start()} after
+ * {@link #stop()} fails with the fix. Should the phase time out first, the context's bean destruction calls
+ * {@code close()} again, which waits for the drain to end, so nothing is lost either way.
+ */
+public final class ConnectorLifecycle implements SmartLifecycle {
+    /** The graceful shutdown phase: {@code SmartLifecycle.DEFAULT_PHASE - 1024}. */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+
+    private final Connector connector;
+    private volatile boolean running;
+    private volatile boolean stopped;
+
+    public ConnectorLifecycle(Connector connector) {
+        this.connector = Objects.requireNonNull(connector, "connector");
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        if (stopped) {
+            throw new IllegalStateException("the ROOTKey connector was stopped with its application context and "
+                    + "cannot be restarted: refresh the context (a new context builds a new connector)");
+        }
+        connector.start();
+        running = true;
+    }
+
+    @Override
+    public void stop() {
+        stopped = true;
+        try {
+            connector.close();
+        } finally {
+            running = false;
+        }
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        stopped = true;
+        Thread drain = new Thread(() -> {
+            try {
+                stop();
+            } finally {
+                callback.run();
+            }
+        }, "rootkey-connector-drain");
+        drain.setDaemon(false);
+        drain.start();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+}
