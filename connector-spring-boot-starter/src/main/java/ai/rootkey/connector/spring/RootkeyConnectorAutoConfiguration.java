@@ -13,6 +13,7 @@ import ai.rootkey.connector.spring.internal.ConnectorHealthIndicator;
 import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
 import ai.rootkey.connector.spring.internal.ConnectorParts;
 import ai.rootkey.connector.spring.internal.OnConnectorHealthEnabledCondition;
+import ai.rootkey.connector.spring.internal.RestartableConnector;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -84,10 +85,11 @@ public class RootkeyConnectorAutoConfiguration {
                                    ObjectProvider<ConnectorBuilderCustomizer> customizers,
                                    ObjectProvider<S3Client> s3Clients, ObjectProvider<HttpClient> httpClients,
                                    ListableBeanFactory beans) {
-            return ConnectorAssembly.r2(config, properties,
-                    ConnectorParts.of(filters, listeners, classifier, customizers),
-                    preferred(beans, s3Clients, S3_CLIENT_BEAN, S3Client.class),
-                    preferred(beans, httpClients, HTTP_CLIENT_BEAN, HttpClient.class));
+            ConnectorParts parts = ConnectorParts.of(filters, listeners, classifier, customizers);
+            Optional<S3Client> s3Client = preferred(beans, s3Clients, S3_CLIENT_BEAN, S3Client.class);
+            Optional<HttpClient> httpClient = preferred(beans, httpClients, HTTP_CLIENT_BEAN, HttpClient.class);
+            return new RestartableConnector(
+                    () -> ConnectorAssembly.r2(config, properties, parts, s3Client, httpClient));
         }
 
         @Configuration(proxyBeanMethods = false)

@@ -165,6 +165,25 @@ class ConnectorTestKitAutoConfigurationTest {
     }
 
     @Test
+    void contextStoppedAndStartedAgain_runsAFreshConnector() {
+        runner.run(context -> {
+            ConnectorTestKit kit = context.getBean(ConnectorTestKit.class);
+            Connector connector = context.getBean(Connector.class);
+            kit.bucket().put("before.pdf", "x");
+            kit.runUntilIdle(connector);
+
+            context.getSourceApplicationContext().stop();
+            assertThat(connector.health().status()).isEqualTo(Health.Status.DOWN);
+            kit.bucket().put("while-stopped.pdf", "y");
+            context.getSourceApplicationContext().start();
+
+            assertThat(context.getBean(ConnectorLifecycle.class).isRunning()).isTrue();
+            kit.runUntilIdle(connector);
+            assertThat(kit.anchorer().anchoredKeys()).containsExactly("before.pdf", "while-stopped.pdf");
+        });
+    }
+
+    @Test
     void shutdown_letsAnUploadInFlightFinish() {
         runner.run(context -> {
             ConnectorTestKit kit = context.getBean(ConnectorTestKit.class);

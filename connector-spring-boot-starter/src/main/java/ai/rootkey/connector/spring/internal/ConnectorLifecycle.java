@@ -14,9 +14,12 @@ import java.util.Objects;
  *
  * <p>Stopping is {@link Connector#close()}: uploads in flight finish within the drain timeout, everything unfinished
  * is handed back to the queue, and acknowledgements are flushed. It runs on its own thread so that Spring can drain
- * the other beans of the phase at the same time. A stopped connector is not restarted: {@link #start()} after
- * {@link #stop()} fails with the fix. Should the phase time out first, the context's bean destruction calls
- * {@code close()} again, which waits for the drain to end, so nothing is lost either way.
+ * the other beans of the phase at the same time. Should the phase time out first, the context's bean destruction
+ * calls {@code close()} again, which waits for the drain to end, so nothing is lost either way.
+ *
+ * <p>{@link #start()} after {@link #stop()} (Spring 7 pauses the contexts of tests not running, then restarts
+ * them) starts a fresh engine when the connector is the starter's {@link RestartableConnector}; an application's
+ * own {@code Connector} bean cannot be restarted and says so.
  */
 public final class ConnectorLifecycle implements SmartLifecycle {
     /** The graceful shutdown phase: {@code SmartLifecycle.DEFAULT_PHASE - 1024}. */
@@ -35,11 +38,12 @@ public final class ConnectorLifecycle implements SmartLifecycle {
         if (running) {
             return;
         }
-        if (stopped) {
-            throw new IllegalStateException("the ROOTKey connector was stopped with its application context and "
-                    + "cannot be restarted: refresh the context (a new context builds a new connector)");
+        if (stopped && !(connector instanceof RestartableConnector)) {
+            throw new IllegalStateException("the application's Connector bean was stopped with its application "
+                    + "context and cannot be restarted: refresh the context, or let the starter build the connector");
         }
         connector.start();
+        stopped = false;
         running = true;
     }
 

@@ -10,6 +10,7 @@ import ai.rootkey.connector.spring.RootkeyConnectorAutoConfiguration;
 import ai.rootkey.connector.spring.RootkeyConnectorProperties;
 import ai.rootkey.connector.spring.internal.ConnectorAssembly;
 import ai.rootkey.connector.spring.internal.ConnectorParts;
+import ai.rootkey.connector.spring.internal.RestartableConnector;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -52,8 +53,9 @@ public class ConnectorTestKitAutoConfiguration {
                                       ObjectProvider<FailureClassifier> classifier,
                                       ObjectProvider<ConnectorBuilderCustomizer> customizers) {
         ConnectorAssembly.validateForTestKit(properties);
-        return ConnectorAssembly.testKit(kit.connectorBuilder(), properties,
-                ConnectorParts.of(filters, listeners, classifier, customizers)).build();
+        ConnectorParts parts = ConnectorParts.of(filters, listeners, classifier, customizers);
+        return new RestartableConnector(() -> ConnectorAssembly.testKit(kit.connectorBuilder(), properties, parts)
+                .build());
     }
 
     @Configuration(proxyBeanMethods = false)
