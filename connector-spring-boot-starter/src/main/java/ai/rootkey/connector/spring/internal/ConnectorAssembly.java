@@ -116,7 +116,7 @@ public final class ConnectorAssembly {
             if (engine.getRandomSeed() != null) {
                 builder.randomSeed(engine.getRandomSeed());
             }
-            if (engine.getName() != null) {
+            if (engine.getName() != null && !engine.getName().isBlank()) {
                 check(problems, "engine.name", () -> builder.name(engine.getName()));
             }
         }
