@@ -187,11 +187,10 @@ class ConnectorTestKitAutoConfigurationTest {
     void shutdown_letsAnUploadInFlightFinish() {
         runner.run(context -> {
             ConnectorTestKit kit = context.getBean(ConnectorTestKit.class);
-            Connector connector = context.getBean(Connector.class);
             kit.anchorer().latency(Duration.ofMillis(700));
             kit.bucket().put("slow.pdf", "x");
             ConnectorLifecycle lifecycle = context.getBean(ConnectorLifecycle.class);
-            Await.until(() -> connector.stats().inFlight() == 1, Duration.ofSeconds(10), "upload in flight");
+            Await.until(() -> kit.anchorer().calls() == 1, Duration.ofSeconds(10), "upload in progress");
             context.close();
             assertThat(kit.anchorer().anchoredKeys()).containsExactly("slow.pdf");
             assertThat(kit.queue().acked()).hasSize(1);
@@ -208,7 +207,7 @@ class ConnectorTestKitAutoConfigurationTest {
                     Connector connector = context.getBean(Connector.class);
                     kit.anchorer().latency(Duration.ofSeconds(30));
                     kit.bucket().put("huge.pdf", "x");
-                    Await.until(() -> connector.stats().inFlight() == 1, Duration.ofSeconds(10), "upload in flight");
+                    Await.until(() -> kit.anchorer().calls() == 1, Duration.ofSeconds(10), "upload in progress");
                     long start = System.nanoTime();
                     context.close();
                     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));

@@ -7,9 +7,9 @@ import java.util.Objects;
 
 /**
  * Starts the connector once the application context is refreshed and drains it when the context closes, in the
- * phase of Spring Boot's graceful shutdown ({@link #PHASE}, the phase of Boot's
- * {@code WebServerGracefulShutdownLifecycle} in 3.5 and 4.0): the web server stops taking requests while the
- * connector stops pulling, and both finish what is in flight, bounded by
+ * phase of Spring Boot's graceful shutdown ({@link #PHASE}: {@code WebServerGracefulShutdownLifecycle}'s phase in
+ * Boot 3.5, {@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE} in 4.0): the web server stops taking
+ * requests while the connector stops pulling, and both finish what is in flight, bounded by
  * {@code spring.lifecycle.timeout-per-shutdown-phase}.
  *
  * <p>Stopping is {@link Connector#close()}: uploads in flight finish within the drain timeout, everything unfinished

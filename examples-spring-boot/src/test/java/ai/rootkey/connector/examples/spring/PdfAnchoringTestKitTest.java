@@ -1,12 +1,14 @@
 package ai.rootkey.connector.examples.spring;
 
 import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
 import ai.rootkey.connector.spring.test.AutoConfigureConnectorTestKit;
 import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,6 +28,15 @@ class PdfAnchoringTestKitTest {
 
     @Autowired
     AuditListener audit;
+
+    @Autowired
+    ConnectorLifecycle lifecycle;
+
+    @Test
+    void theConnectorDrainsInBootsGracefulShutdownPhase() {
+        assertThat(lifecycle.getPhase()).isEqualTo(WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE);
+        assertThat(lifecycle.isRunning()).isTrue();
+    }
 
     @Test
     void anchorsOnlyThePdfsUnderInvoices_andAuditsThem_evenAfterARetry() {
