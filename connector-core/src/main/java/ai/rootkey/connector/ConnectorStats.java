@@ -15,7 +15,8 @@ package ai.rootkey.connector;
  * @param releasedToDeadLetter of {@code released}, those on their final attempt that could not be requeued: the
  *                      queue dead-letters them ({@code rootkey.event.released_to_dlq})
  * @param leaseExpired  deliveries whose processing outlived their lease ({@code rootkey.event.lease_expired})
- * @param inFlight      received and not yet decided
+ * @param inFlight      received (or being received: a receive under way counts the messages it asked for) and not
+ *                      yet decided
  * @param unsettled     decided, and the settlement not yet accepted by the source (waiting for a batch, or for a
  *                      failing source)
  * @param bytesAnchored content bytes accepted by the API

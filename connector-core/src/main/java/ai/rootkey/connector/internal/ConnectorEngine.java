@@ -276,6 +276,9 @@ public final class ConnectorEngine implements Connector {
                     int capacity = capacity();
                     if (capacity >= receiveThreshold()) {
                         ask = Math.min(settings.batchSize(), capacity);
+                        // Reserved before the call: the leases exist before receive() returns, and stats() counts
+                        // them in flight from the start, so nobody takes a connector in mid-receive for idle.
+                        undecided += ask;
                         pollerWaiting = false;
                         break;
                     }
@@ -296,6 +299,7 @@ public final class ConnectorEngine implements Connector {
             try {
                 batch = settings.source().receive(ask);
             } catch (Throwable t) {
+                unreserve(ask);
                 if (isFatal(t)) {
                     return;
                 }
@@ -318,13 +322,23 @@ public final class ConnectorEngine implements Connector {
             batch.backlog().ifPresent(health::backlog);
             notifyBatch(batch);
             if (batch.isEmpty()) {
+                unreserve(ask);
                 requestIdleFlush();
                 sleep(idle);
                 idle = doubled(idle, settings.idleBackoffMax());
                 continue;
             }
             idle = settings.idleBackoffMin();
-            dispatch(batch.deliveries());
+            dispatch(batch.deliveries(), ask);
+        }
+    }
+
+    private void unreserve(int reserved) {
+        lock.lock();
+        try {
+            undecided -= reserved;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -368,11 +382,12 @@ public final class ConnectorEngine implements Connector {
         return probation ? 1 : Math.max(1, (settings.batchSize() + 1) / 2);
     }
 
-    private void dispatch(List<Delivery> deliveries) {
+    /** Starts the deliveries of one receive, {@code reserved} slots of which were counted before the call. */
+    private void dispatch(List<Delivery> deliveries, int reserved) {
         boolean trial;
         lock.lock();
         try {
-            undecided += deliveries.size();
+            undecided += deliveries.size() - reserved;
             trial = probation;
         } finally {
             lock.unlock();

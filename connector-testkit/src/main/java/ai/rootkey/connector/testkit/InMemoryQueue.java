@@ -72,7 +72,6 @@ public final class InMemoryQueue implements EventSource {
     private final Object faultLock = new Object();
     private final ArrayDeque<ReceiveFault> receiveFaults = new ArrayDeque<>();
     private final ArrayDeque<SettleFault> settleFaults = new ArrayDeque<>();
-    private long lostDeliveries;
 
     private InMemoryQueue(Builder b) {
         this.name = b.name;
@@ -175,9 +174,6 @@ public final class InMemoryQueue implements EventSource {
         }
         QueueBroker.PullResult pulled = broker.pull(id, Optional.of(maxMessages), Optional.of(visibilityTimeout));
         if (fault != null) {
-            synchronized (faultLock) {
-                lostDeliveries += pulled.messages().size();
-            }
             throw fault.exception.get(); // leased, but the reply is lost: the leases run out on their own
         }
         List<Delivery> batch = new ArrayList<>(pulled.messages().size());
@@ -378,13 +374,6 @@ public final class InMemoryQueue implements EventSource {
     /** Total deliveries (leases handed out) since creation, those in lost replies included. */
     public long deliveries() {
         return broker.deliveredCount(id);
-    }
-
-    /** Deliveries leased by receives whose reply was lost ({@link #loseNextReceiveReplies}): no caller saw them. */
-    public long lostDeliveries() {
-        synchronized (faultLock) {
-            return lostDeliveries;
-        }
     }
 
     /**
