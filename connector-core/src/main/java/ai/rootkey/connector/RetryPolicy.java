@@ -2,7 +2,6 @@ package ai.rootkey.connector;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -76,19 +75,24 @@ public record RetryPolicy(int maxRetries, Duration initialDelay, Duration maxDel
     }
 
     /**
-     * The delay before the next attempt after {@code attempt} (1-based) failed.
+     * The back-off delay before the next attempt after {@code attempt} (1-based) failed: uniform in
+     * {@code [0, ceiling(attempt)]}.
      *
-     * @param serverDelay the delay the server asked for, if any; it wins, capped at {@link #maxRetryAfter()}
-     * @param random      the jitter source
+     * @param random the jitter source
      */
-    public Duration delayAfter(int attempt, Optional<Duration> serverDelay, RandomGenerator random) {
-        Objects.requireNonNull(serverDelay, "serverDelay");
+    public Duration delayAfter(int attempt, RandomGenerator random) {
         Objects.requireNonNull(random, "random");
-        if (serverDelay.isPresent()) {
-            Duration asked = serverDelay.get().isNegative() ? Duration.ZERO : serverDelay.get();
-            return asked.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : asked;
-        }
         return random(ceiling(attempt), random);
+    }
+
+    /**
+     * The delay a server asked for ({@code Retry-After}), as this policy honours it: at most {@link #maxRetryAfter()},
+     * never negative. It wins over the back-off.
+     */
+    public Duration honoured(Duration serverDelay) {
+        Objects.requireNonNull(serverDelay, "serverDelay");
+        Duration asked = serverDelay.isNegative() ? Duration.ZERO : serverDelay;
+        return asked.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : asked;
     }
 
     /** The largest back-off delay after {@code attempt} failed, before jitter. */

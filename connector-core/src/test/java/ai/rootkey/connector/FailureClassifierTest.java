@@ -54,22 +54,24 @@ class FailureClassifierTest {
         assertThat(queue.reason()).contains("CLOUDFLARE_API_TOKEN");
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"AccessDenied", "SignatureDoesNotMatch", "NoSuchBucket", "InvalidAccessKeyId"})
-    void s3CredentialAndBucketCodes_areConfiguration(String code) {
-        Verdict v = classifier.classify(Failure.of(Failure.Stage.READ,
-                new DependencyException("GetObject failed", 0, code, null, null)));
-        assertThat(v.kind()).isEqualTo(Verdict.Kind.CONFIGURATION);
-        assertThat(v.reason()).contains(code).contains("R2_ACCESS_KEY_ID");
-    }
-
     @Test
-    void s3SlowDown_isTransient() {
-        Verdict v = classifier.classify(Failure.of(Failure.Stage.READ,
-                new DependencyException("GetObject failed", 503, "SlowDown", Duration.ofSeconds(2), null)));
+    void theEdgesVerdict_wins_andKeepsTheServersRetryAfter() {
+        // The module that speaks S3 knows SlowDown is worth retrying; core only knows HTTP.
+        Verdict v = classifier.classify(Failure.of(Failure.Stage.READ, new DependencyException("GetObject failed",
+                400, "SlowDown", Duration.ofSeconds(2), null, Verdict.transientFailure("s3_slowdown"))));
         assertThat(v.kind()).isEqualTo(Verdict.Kind.TRANSIENT);
         assertThat(v.reason()).isEqualTo("s3_slowdown");
         assertThat(v.retryAfter()).hasValue(Duration.ofSeconds(2));
+        Verdict permanent = classifier.classify(Failure.of(Failure.Stage.READ, new DependencyException("GetObject",
+                503, "Odd", null, null, Verdict.permanent("odd_answer"))));
+        assertThat(permanent).isEqualTo(Verdict.permanent("odd_answer"));
+    }
+
+    @Test
+    void anErrorCodeAlone_meansNothingToCore_theStatusDecides() {
+        Verdict v = classifier.classify(Failure.of(Failure.Stage.READ,
+                new DependencyException("GetObject failed", 503, "SlowDown", null, null)));
+        assertThat(v.reason()).isEqualTo("http_503");
     }
 
     @Test

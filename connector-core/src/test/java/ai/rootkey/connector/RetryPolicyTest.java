@@ -3,7 +3,6 @@ package ai.rootkey.connector;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +36,7 @@ class RetryPolicyTest {
         long min = Long.MAX_VALUE;
         long max = 0;
         for (int i = 0; i < 2000; i++) {
-            long ms = policy.delayAfter(2, Optional.empty(), random).toMillis();
+            long ms = policy.delayAfter(2, random).toMillis();
             assertThat(ms).isBetween(0L, 20_000L);
             min = Math.min(min, ms);
             max = Math.max(max, ms);
@@ -49,17 +48,16 @@ class RetryPolicyTest {
 
     @Test
     void delayAfter_sameSeed_sameDelays() {
-        assertThat(policy.delayAfter(3, Optional.empty(), new Random(99)))
-                .isEqualTo(policy.delayAfter(3, Optional.empty(), new Random(99)));
+        assertThat(policy.delayAfter(3, new Random(99)))
+                .isEqualTo(policy.delayAfter(3, new Random(99)));
     }
 
     @Test
-    void retryAfter_winsOverBackoff_andIsCappedAtTwelveHours() {
-        Random random = new Random(1);
-        assertThat(policy.delayAfter(1, Optional.of(Duration.ofSeconds(90)), random)).isEqualTo(Duration.ofSeconds(90));
-        assertThat(policy.delayAfter(4, Optional.of(Duration.ofSeconds(1)), random)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(policy.delayAfter(1, Optional.of(Duration.ofDays(3)), random)).isEqualTo(Duration.ofHours(12));
-        assertThat(policy.delayAfter(1, Optional.of(Duration.ofSeconds(-5)), random)).isEqualTo(Duration.ZERO);
+    void retryAfter_isHonouredUpToTwelveHours() {
+        assertThat(policy.honoured(Duration.ofSeconds(90))).isEqualTo(Duration.ofSeconds(90));
+        assertThat(policy.honoured(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(policy.honoured(Duration.ofDays(3))).isEqualTo(Duration.ofHours(12));
+        assertThat(policy.honoured(Duration.ofSeconds(-5))).isEqualTo(Duration.ZERO);
     }
 
     @Test

@@ -2,6 +2,7 @@ package ai.rootkey.connector.internal;
 
 import ai.rootkey.connector.AnchorRequest;
 import ai.rootkey.connector.Batch;
+import ai.rootkey.connector.Callbacks;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.ConnectorStats;
@@ -573,7 +574,7 @@ public final class ConnectorEngine implements Connector {
      * false.
      */
     private boolean isFatal(Throwable t) {
-        if (!(t instanceof VirtualMachineError) || t instanceof StackOverflowError) {
+        if (!Callbacks.isFatal(t)) {
             return false;
         }
         if (fatal == null) {
@@ -852,7 +853,8 @@ public final class ConnectorEngine implements Connector {
         int attempt = job.delivery.attempts();
         Duration delay;
         synchronized (settings.random()) {
-            delay = settings.retryPolicy().delayAfter(attempt, verdict.retryAfter(), settings.random());
+            delay = verdict.retryAfter().map(settings.retryPolicy()::honoured)
+                    .orElseGet(() -> settings.retryPolicy().delayAfter(attempt, settings.random()));
         }
         Outcome.Kind kind = isLastAttempt(attempt) ? Outcome.Kind.EXHAUSTED : Outcome.Kind.RETRIED;
         decide(job, Settlement.retry(job.delivery, delay), new Outcome(kind, job.delivery, verdict.reason(), source,
@@ -931,17 +933,9 @@ public final class ConnectorEngine implements Connector {
     /** Runs one listener callback; whatever it throws is logged and never reaches the engine (a VM error stops it). */
     private void call(ConnectorListener listener, String method, Runnable callback) {
         try {
-            callback.run();
-        } catch (Throwable t) {
-            if (isFatal(t)) {
-                return;
-            }
-            try {
-                EventLog.connector(Level.WARN, "rootkey.listener.failed", "listener", listener.getClass().getName(),
-                        "method", method, "error", t.toString());
-            } catch (Throwable ignored) {
-                // a broken logger must not take the engine down either
-            }
+            Callbacks.run(listener, method, callback);
+        } catch (VirtualMachineError e) {
+            isFatal(e);
         }
     }
 

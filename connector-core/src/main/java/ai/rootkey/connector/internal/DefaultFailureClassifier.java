@@ -1,6 +1,7 @@
 package ai.rootkey.connector.internal;
 
 import ai.rootkey.connector.ConfigurationException;
+import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.Failure;
 import ai.rootkey.connector.FailureClassifier;
 import ai.rootkey.connector.Verdict;
@@ -9,23 +10,12 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpTimeoutException;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /** The standard classification rules; see {@link FailureClassifier#defaults()}. */
 public final class DefaultFailureClassifier implements FailureClassifier {
     public static final DefaultFailureClassifier INSTANCE = new DefaultFailureClassifier();
-
-    /** S3 error codes that mean the connector's credentials or bucket setting are wrong. */
-    private static final Set<String> CONFIGURATION_CODES = Set.of(
-            "accessdenied", "signaturedoesnotmatch", "invalidaccesskeyid", "nosuchbucket", "invalidbucketname",
-            "accountproblem", "expiredtoken", "invalidtoken", "allaccessdisabled");
-    /** S3 error codes that are worth retrying. */
-    private static final Set<String> TRANSIENT_CODES = Set.of(
-            "slowdown", "internalerror", "serviceunavailable", "requesttimeout", "requesttimeouttooslow",
-            "throttling", "throttlingexception", "toomanyrequests", "requestlimitexceeded");
 
     private DefaultFailureClassifier() {
     }
@@ -38,12 +28,11 @@ public final class DefaultFailureClassifier implements FailureClassifier {
             return Verdict.configuration(message == null || message.isBlank()
                     ? describe(failure, "configuration refused") : message);
         }
-        Optional<String> code = failure.errorCode().map(c -> c.toLowerCase(Locale.ROOT));
-        if (code.isPresent() && CONFIGURATION_CODES.contains(code.get())) {
-            return Verdict.configuration(describe(failure, "error " + failure.errorCode().get()));
-        }
-        if (code.isPresent() && TRANSIENT_CODES.contains(code.get())) {
-            return transientVerdict(failure, "s3_" + code.get());
+        Optional<Verdict> judged = failure.causeOfType(DependencyException.class).flatMap(DependencyException::verdict);
+        if (judged.isPresent()) {
+            Verdict v = judged.get();
+            return v.kind() == Verdict.Kind.TRANSIENT && v.retryAfter().isEmpty() ? transientVerdict(failure, v.reason())
+                    : v;
         }
         if (failure.status().isPresent()) {
             return byStatus(failure, failure.status().getAsInt());

@@ -6,6 +6,7 @@ import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.ObjectMetadata;
 import ai.rootkey.connector.ObjectReader;
 import ai.rootkey.connector.StoredObject;
+import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.r2.internal.AbortingInputStream;
 import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.LogSafe;
@@ -101,6 +102,10 @@ public final class R2ObjectReader implements ObjectReader {
             "signaturedoesnotmatch", "invalidaccesskeyid", "invalidtoken", "expiredtoken");
     /** S3 error codes meaning the bucket setting is wrong. */
     private static final Set<String> BUCKET_CODES = Set.of("nosuchbucket", "invalidbucketname");
+    /** S3 error codes worth retrying whatever their HTTP status: reported as transient, labelled {@code s3_<code>}. */
+    private static final Set<String> TRANSIENT_CODES = Set.of(
+            "slowdown", "internalerror", "serviceunavailable", "requesttimeout", "requesttimeouttooslow",
+            "throttling", "throttlingexception", "toomanyrequests", "requestlimitexceeded");
 
     private final S3Client s3;
     private final boolean ownsClient;
@@ -297,7 +302,8 @@ public final class R2ObjectReader implements ObjectReader {
         return new DependencyException("R2 answered " + operation + " for bucket " + LogSafe.quoted(bucket)
                 + (key == null ? "" : ", key " + LogSafe.quoted(key)) + " with " + answer
                 + (message.isEmpty() ? "" : ": " + LogSafe.quoted(message)),
-                status >= 100 && status <= 599 ? status : 0, code.isEmpty() ? null : code, retryAfter(e), e);
+                status >= 100 && status <= 599 ? status : 0, code.isEmpty() ? null : code, retryAfter(e), e,
+                TRANSIENT_CODES.contains(lowerCode) ? Verdict.transientFailure("s3_" + lowerCode) : null);
     }
 
     private ConfigurationException noSuchBucket(String bucket, SdkServiceException e) {

@@ -4,6 +4,7 @@ import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.RetryPolicy;
+import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
@@ -114,7 +115,8 @@ class RetryAndDeadLetterTest {
     void readFailures_areRetriedLikeUploadFailures() {
         kit.bucket().put("a.pdf", "content");
         kit.bucket().failNextReads(1, () -> new IOException("connection reset"));
-        kit.bucket().failNextReads(1, () -> new DependencyException("GetObject", 503, "SlowDown", null, null));
+        kit.bucket().failNextReads(1, () -> new DependencyException("GetObject", 503, "SlowDown", null, null,
+                Verdict.transientFailure("s3_slowdown")));
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
         assertThat(listener.of(Outcome.Kind.RETRIED)).extracting(Outcome::reason)
                 .containsExactly("io_error", "s3_slowdown");

@@ -5,6 +5,7 @@ import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.RetryPolicy;
+import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.it.NastyKeys;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.ApiUpload;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.DeadLetter;
@@ -343,9 +344,9 @@ class InMemoryChaosIT {
                 () -> fault("read.io_reset", new IOException("connection reset while reading (injected)")),
                 () -> fault("read.timeout", new SocketTimeoutException("read timed out (injected)")),
                 () -> fault("read.503_slowdown", new DependencyException("GetObject: SlowDown (injected)", 503,
-                        "SlowDown", null, null)),
+                        "SlowDown", null, null, Verdict.transientFailure("s3_slowdown"))),
                 () -> fault("read.500", new DependencyException("GetObject: InternalError (injected)", 500,
-                        "InternalError", null, null)),
+                        "InternalError", null, null, Verdict.transientFailure("s3_internalerror"))),
                 () -> fault("read.429", new DependencyException("GetObject: too many requests (injected)", 429,
                         null, Duration.ofSeconds(2), null)));
         kit.bucket().failNextReads(count, () -> {
