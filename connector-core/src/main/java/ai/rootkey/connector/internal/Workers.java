@@ -1,5 +1,6 @@
 package ai.rootkey.connector.internal;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,6 +31,39 @@ final class Workers {
     /** Removes the tasks that have not started yet. */
     static void drainQueue(ExecutorService executor, List<Runnable> into) {
         ((ThreadPoolExecutor) executor).getQueue().drainTo(into);
+    }
+
+    /** Waits for {@code thread} to end, until {@code deadlineNanos} ({@link System#nanoTime()}) at most. */
+    static void joinUntil(Thread thread, long deadlineNanos) {
+        if (thread == null) {
+            return;
+        }
+        try {
+            long millis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (millis > 0) {
+                thread.join(millis);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for {@code executor} to finish, until {@code deadlineNanos} at most. */
+    static void awaitTermination(ExecutorService executor, long deadlineNanos) {
+        try {
+            long nanos = deadlineNanos - System.nanoTime();
+            if (nanos > 0) {
+                executor.awaitTermination(nanos, TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code d} twice, at most {@code max}. */
+    static Duration doubled(Duration d, Duration max) {
+        Duration twice = d.multipliedBy(2);
+        return twice.compareTo(max) > 0 ? max : twice;
     }
 
     private static ThreadFactory factory(String prefix) {
