@@ -139,10 +139,11 @@ final class Decider {
         }
         Duration over = Duration.between(deadline.get(), now);
         Duration lease = Duration.between(job.receivedAt, deadline.get());
-        outcomes.leaseExpired();
+        // Logged before it is counted: whoever sees the count can find the line.
+        EventLog.leaseExpired(outcome, over, lease);
         health.leaseLost("decided " + HealthTracker.human(over) + " after a lease of " + HealthTracker.human(lease)
                 + " ended");
-        EventLog.leaseExpired(outcome, over, lease);
+        outcomes.leaseExpired();
     }
 
     private boolean canRequeue(Delivery delivery) {
