@@ -1,5 +1,6 @@
 package ai.rootkey.connector.testkit;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -192,12 +193,22 @@ public final class Fault {
         return appliedChunks < 0 ? OptionalInt.empty() : OptionalInt.of(appliedChunks);
     }
 
-    /** A new exception from an {@link Kind#EXCEPTION} fault's supplier. */
-    Exception newException() {
+    /**
+     * Throws a new exception from an {@link Kind#EXCEPTION} fault's supplier: an {@code IOException} or an unchecked
+     * one as it is, any other checked one wrapped in an {@code IOException}.
+     */
+    void throwException() throws IOException {
         if (exception == null) {
             throw new IllegalStateException(this + " has no exception");
         }
-        return Objects.requireNonNull(exception.get(), "the fault's exception supplier returned null");
+        Exception e = Objects.requireNonNull(exception.get(), "the fault's exception supplier returned null");
+        if (e instanceof IOException) {
+            throw (IOException) e;
+        }
+        if (e instanceof RuntimeException) {
+            throw (RuntimeException) e;
+        }
+        throw new IOException(e);
     }
 
     @Override

@@ -181,18 +181,20 @@ public final class InMemoryBucket implements ObjectReader {
     }
 
     /** The next open of {@code key} finds it deleted: the delete happens (with its event) just before the read. */
-    public void deleteBeforeRead(String key) {
+    public InMemoryBucket deleteBeforeRead(String key) {
         synchronized (lock) {
             beforeRead.put(key, () -> delete(key));
         }
+        return this;
     }
 
     /** The next open of {@code key} finds {@code newContent}: an overwrite (with its event) just before the read. */
-    public void overwriteBeforeRead(String key, byte[] newContent) {
+    public InMemoryBucket overwriteBeforeRead(String key, byte[] newContent) {
         byte[] copy = newContent.clone();
         synchronized (lock) {
             beforeRead.put(key, () -> put(key, copy));
         }
+        return this;
     }
 
     /**
@@ -252,7 +254,7 @@ public final class InMemoryBucket implements ObjectReader {
                             fault.retryAfter().orElse(null), null);
                 }
                 case EXCEPTION:
-                    throwUnchecked(fault.newException());
+                    fault.throwException();
                     break;
                 case DROP_BEFORE_APPLY:
                     throw new IOException("no answer from the store for GetObject on bucket " + name
@@ -394,16 +396,6 @@ public final class InMemoryBucket implements ObjectReader {
             }
         }
         return targets;
-    }
-
-    private static void throwUnchecked(Exception e) throws IOException {
-        if (e instanceof IOException) {
-            throw (IOException) e;
-        }
-        if (e instanceof RuntimeException) {
-            throw (RuntimeException) e;
-        }
-        throw new IOException(e);
     }
 
     private record Subscription(InMemoryQueue queue, NotificationRule rule) {

@@ -390,7 +390,8 @@ public final class InMemoryQueue implements EventSource {
             case STATUS:
                 throw statusFailure(operation, fault);
             case EXCEPTION:
-                throw asIo(fault.newException());
+                fault.throwException();
+                return fault;
             case DROP_BEFORE_APPLY:
                 throw new IOException("Cloudflare Queues " + operation + ": connection closed before the call was "
                         + "applied (simulated by InMemoryQueue " + name + ")");
@@ -428,16 +429,6 @@ public final class InMemoryQueue implements EventSource {
             throw new ConfigurationException("Cloudflare Queues " + operation + " was refused (HTTP 401, simulated "
                     + "by InMemoryQueue " + name + "): check CLOUDFLARE_API_TOKEN (it needs Queues read and write)");
         }
-    }
-
-    static IOException asIo(Exception e) {
-        if (e instanceof IOException) {
-            return (IOException) e;
-        }
-        if (e instanceof RuntimeException) {
-            throw (RuntimeException) e;
-        }
-        return new IOException(e);
     }
 
     // ------------------------------------------------------------------ inspection

@@ -191,7 +191,8 @@ public final class RecordingAnchorer implements Anchorer {
                     return new Receipt(fault.status().getAsInt(), 0, "",
                             "{\"error\":\"simulated " + fault.status().getAsInt() + "\"}", fault.retryAfter());
                 case EXCEPTION:
-                    throw InMemoryQueue.asIo(fault.newException());
+                    fault.throwException();
+                    break;
                 case LATENCY:
                     FaultStreams.sleep(fault.duration());
                     break;

@@ -27,8 +27,8 @@
  *   <li>{@code failNext(n, fault)} scripts the next {@code n} calls (the queue fakes per
  *       {@link ai.rootkey.connector.testkit.QueueEndpoint}, the bucket as {@code failNextReads}), and
  *       {@code faultRate(rate, mix...)} draws faults at random from a {@link java.util.Random} with the fake's
- *       {@code seed()}. Both return the fake, as every setter does. {@code injectedFaults()} lists what was met, in
- *       order; {@code clearFaults()} stops it.</li>
+ *       {@code seed()}. {@code injectedFaults()} lists what was met, in order; {@code clearFaults()} stops
+ *       it. Scripting methods return the fake, for chaining.</li>
  *   <li>{@code refuseCredentials()} makes the fake refuse every call as the real service refuses a revoked key or
  *       token, {@code acceptCredentials()} undoes it, and the HTTP fakes' {@code rotateCredentials(secret)} accepts
  *       only a new one.</li>
