@@ -10,7 +10,6 @@ import ai.rootkey.connector.testkit.InMemoryQueue;
 import ai.rootkey.connector.testkit.QueueEndpoint;
 import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
-import ai.rootkey.connector.testkit.internal.Digests;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -152,7 +151,7 @@ class NothingLostProperties {
             assertThat(uploaded).as("anchored outcome has an upload (%s)", seedNote).contains(id);
         }
         for (RecordingAnchorer.Upload u : kit.anchorer().uploads()) {
-            assertThat(Digests.sha256Hex(u.content().orElseThrow())).isEqualTo(u.sha256());
+            assertThat(Sha256.hex(u.content().orElseThrow())).isEqualTo(u.sha256());
         }
         // Terminal reasons are only the permanent ones.
         assertThat(listener.of(Outcome.Kind.TERMINAL)).extracting(Outcome::reason).allSatisfy(r -> assertThat(r)
