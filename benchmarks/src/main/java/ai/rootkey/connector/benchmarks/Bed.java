@@ -259,7 +259,7 @@ final class Bed implements AutoCloseable {
     }
 
     BareLoop.Target target() {
-        return new BareLoop.Target(stack.queues().baseUrl(), stack.queues().accountId(), stack.queueId(),
+        return new BareLoop.Target(stack.queues().baseUrl().toString(), stack.queues().accountId(), stack.queueId(),
                 stack.queues().token(), stack.api().baseUrl(), stack.api().apiKey());
     }
 

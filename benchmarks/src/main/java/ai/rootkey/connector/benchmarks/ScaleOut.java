@@ -1,6 +1,7 @@
 package ai.rootkey.connector.benchmarks;
 
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ final class ScaleOut {
         List<Bed.Run> one = new ArrayList<>();
         List<Bed.Run> two = new ArrayList<>();
         try (Bed bed = Bed.start(n, o.size("size"))) {
-            bed.apiSetup(api -> api.faultRate(1.0, FakeRootkeyApi.Fault.latency(latency)));
+            bed.apiSetup(api -> api.faultRate(1.0, Fault.latency(latency)));
             bed.run(Bed.Runner.CONNECTOR_OWN_CLIENTS, Math.min(n, 500), 2, c, batch, null);
             for (int round = 0; round < rounds; round++) {
                 one.add(bed.run(Bed.Runner.CONNECTOR_OWN_CLIENTS, n, 1, c, batch, null));

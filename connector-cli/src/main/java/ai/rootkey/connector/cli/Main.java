@@ -28,6 +28,9 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // This process owns its JVM: let the JDK HttpServer (the health endpoints, the demo's loopback fakes) send
+        // each reply without waiting ~40 ms for a delayed ACK, unless the user chose otherwise.
+        System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
         System.exit(execute(args, new Cli(System.getenv(), System.out, System.err)));
     }
 

@@ -100,7 +100,7 @@ class HttpEndpointsTest {
         assertThat(json(ready).get("status").asText()).isEqualTo("UP");
         assertThat(json(ready).get("lastSuccess").asText()).isNotEmpty();
 
-        kit.anchorer().revokeCredentials();
+        kit.anchorer().refuseCredentials();
         kit.bucket().put("docs/b.pdf", "second");
         HttpResponse<String> down = Await.until(() -> get(endpoints, HttpEndpoints.READY),
                 r -> r.statusCode() == 503, WAIT);
@@ -110,7 +110,7 @@ class HttpEndpointsTest {
         assertThat(get(endpoints, HttpEndpoints.LIVE).statusCode()).as("a paused connector is alive").isEqualTo(200);
         assertThat(scrape(endpoints).value("rootkey_connector_health", Map.of("status", "down"))).contains(1.0);
 
-        kit.anchorer().restoreCredentials();
+        kit.anchorer().acceptCredentials();
         Await.until(() -> get(endpoints, HttpEndpoints.READY), r -> r.statusCode() == 200, WAIT);
         Await.until(() -> connector.stats().anchored() == 2, WAIT, "second file anchored after the resume");
         assertThat(scrape(endpoints).value("rootkey_connector_health", Map.of("status", "up"))).contains(1.0);

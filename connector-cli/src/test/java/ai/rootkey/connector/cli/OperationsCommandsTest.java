@@ -4,9 +4,9 @@ import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.local.LoopbackStack;
 import ai.rootkey.connector.r2.R2EventCodec;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueConsumerSettings;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,7 +123,7 @@ class OperationsCommandsTest {
 
     @Test
     void doctor_whenTheTokenMayNotReadConsumerSettings_skipsThoseRows() {
-        stack.queues().failNext(QueueEndpoint.CONSUMERS, 1, QueueFault.forbidden());
+        stack.queues().failNext(QueueEndpoint.CONSUMERS, 1, Fault.status(403));
         Result r = run("doctor");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).containsPattern("queue consumer +SKIPPED +skipped: token may not read consumer settings "

@@ -4,7 +4,7 @@ import ai.rootkey.connector.local.LoopbackStack;
 import ai.rootkey.connector.r2.CloudflareQueueSource;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.Await;
-import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -134,7 +134,7 @@ class RunAsServiceProcessesIT {
         assertThat(up.value("jvm_threads_live_threads", Map.of())).hasValueSatisfying(n -> assertThat(n).isPositive());
 
         // The API key is revoked: the next upload is refused, the connector pauses and reports DOWN.
-        stack.api().rejectApiKey();
+        stack.api().refuseCredentials();
         stack.put("service/during-pause.pdf", "paused".getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> down = Await.until(() -> get(base, HttpEndpoints.READY), r -> r.statusCode() == 503,
                 WAIT);
@@ -146,7 +146,7 @@ class RunAsServiceProcessesIT {
         assertThat(scrape(base).value("rootkey_connector_health", Map.of("status", "down"))).contains(1.0);
 
         // The key works again: the next probe passes, the connector resumes and anchors the file it held back.
-        stack.api().acceptApiKey();
+        stack.api().acceptCredentials();
         Await.until(() -> get(base, HttpEndpoints.READY), r -> r.statusCode() == 200, WAIT);
         stack.api().awaitFiles(4, WAIT);
         Await.until(() -> scrape(base).value("rootkey_connector_deliveries_total", anchored()).orElse(0.0) == 4.0,
@@ -162,7 +162,7 @@ class RunAsServiceProcessesIT {
 
     @Test
     void sigterm_whileAnUploadOutlivesTheDrainTimeout_handsItBack_andExits75() throws Exception {
-        stack.api().failNext(1, FakeRootkeyApi.Fault.latency(Duration.ofSeconds(30)));
+        stack.api().failNext(1, Fault.latency(Duration.ofSeconds(30)));
         ChildProcess connector = runJar("--drain-timeout", "1");
         stack.put("service/slow.pdf", "slow".getBytes(StandardCharsets.UTF_8));
         // The API has the file and holds its answer back: the upload is in flight.
@@ -221,7 +221,7 @@ class RunAsServiceProcessesIT {
 
     @Test
     void visibilityTimeout_isTheLeaseOfEachPull_aMessageHeldLongerIsRedelivered() throws Exception {
-        stack.api().failNext(1, FakeRootkeyApi.Fault.latency(Duration.ofSeconds(60)));
+        stack.api().failNext(1, Fault.latency(Duration.ofSeconds(60)));
         ChildProcess connector = runJar("--visibility-timeout", "120", "--drain-timeout", "1");
         stack.put("service/longer-than-the-lease.pdf", "slow".getBytes(StandardCharsets.UTF_8));
         Await.until(() -> stack.api().files().size() == 1, WAIT, "the upload reached the API; connector said:\n"

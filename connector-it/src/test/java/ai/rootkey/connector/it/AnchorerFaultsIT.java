@@ -8,7 +8,7 @@ import ai.rootkey.connector.SourceRef;
 import ai.rootkey.connector.r2.RootkeyAnchorer;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
-import ai.rootkey.connector.testkit.FakeRootkeyApi.Fault;
+import ai.rootkey.connector.testkit.Fault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class AnchorerFaultsIT {
 
     @Test
     void tooManyRequests_retryAfterReachesTheReceipt() throws Exception {
-        api.failNext(1, Fault.tooManyRequests(Duration.ofSeconds(2)));
+        api.failNext(1, Fault.status(429, Duration.ofSeconds(2)));
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofSeconds(10))) {
             Receipt receipt = anchorer.anchor(request(SOURCE, new byte[100]));
             assertThat(receipt.status()).isEqualTo(429);
@@ -55,13 +55,13 @@ class AnchorerFaultsIT {
 
     @Test
     void reset_surfacesAsIOException_andTheNextUploadWorks() throws Exception {
-        api.failNext(1, Fault.reset());
+        api.failNext(1, Fault.resetMidBody());
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofSeconds(10))) {
             assertThatThrownBy(() -> anchorer.anchor(request(SOURCE, new byte[2 * 1024 * 1024])))
                     .isInstanceOf(IOException.class);
             assertThat(anchorer.anchor(request(SOURCE, new byte[10])).status()).isEqualTo(201);
         }
-        assertThat(api.injectedFaults()).containsExactly(Fault.reset());
+        assertThat(api.injectedFaults()).containsExactly(Fault.resetMidBody());
     }
 
     @Test
@@ -93,12 +93,12 @@ class AnchorerFaultsIT {
     void revokedKey_failsTheProbe_untilAcceptedAgain() throws Exception {
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofSeconds(10))) {
             anchorer.probe();
-            api.rejectApiKey();
+            api.refuseCredentials();
             assertThatThrownBy(anchorer::probe)
                     .isInstanceOf(ConfigurationException.class)
                     .hasMessage("the ROOTKey API rejects the API key (401): check ROOTKEY_API_KEY");
             assertThat(anchorer.anchor(request(SOURCE, new byte[1])).status()).isEqualTo(401);
-            api.acceptApiKey();
+            api.acceptCredentials();
             anchorer.probe();
             assertThat(anchorer.anchor(request(SOURCE, new byte[1])).status()).isEqualTo(201);
         }
@@ -106,7 +106,7 @@ class AnchorerFaultsIT {
 
     @Test
     void randomFaults_eachShowUpAsAReceiptOrAnException() throws Exception {
-        api.faultRate(0.4, Fault.serviceUnavailable(), Fault.tooManyRequests(Duration.ofSeconds(1)), Fault.reset());
+        api.faultRate(0.4, Fault.status(503), Fault.status(429, Duration.ofSeconds(1)), Fault.resetMidBody());
         List<Object> outcomes = new ArrayList<>();
         try (RootkeyAnchorer anchorer = anchorer(Duration.ofSeconds(10))) {
             for (int i = 0; i < 40; i++) {
@@ -124,8 +124,8 @@ class AnchorerFaultsIT {
         assertThat(failures).as("seed %d, outcomes %s, faults %s", api.seed(), outcomes, faults)
                 .isEqualTo(faults.size());
         for (Fault fault : faults) {
-            expected.add(fault.equals(Fault.reset()) ? "io"
-                    : fault.equals(Fault.serviceUnavailable()) ? (Object) 503 : (Object) 429);
+            expected.add(fault.equals(Fault.resetMidBody()) ? "io"
+                    : fault.equals(Fault.status(503)) ? (Object) 503 : (Object) 429);
         }
         assertThat(outcomes.stream().filter(o -> !Integer.valueOf(201).equals(o)).toList())
                 .as("seed %d", api.seed()).isEqualTo(expected);

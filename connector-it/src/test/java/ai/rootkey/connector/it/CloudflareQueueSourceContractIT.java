@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -105,7 +104,7 @@ class CloudflareQueueSourceContractIT extends EventSourceContract {
     @Override
     protected Optional<List<Integer>> peekAttempts(int limit) throws Exception {
         try (DeadLetterQueue asDlq = DeadLetterQueue.builder().accountId(queues.accountId()).queueId(dlqId)
-                .dlqId(queueId).apiToken(Secret.of(queues.token())).baseUrl(URI.create(queues.baseUrl()))
+                .dlqId(queueId).apiToken(Secret.of(queues.token())).baseUrl(queues.baseUrl())
                 .allowInsecureLoopbackForTesting(true).build()) {
             return Optional.of(asDlq.peek("", limit).stream().map(DeadLetterQueue.DeadLetter::attempts).toList());
         }

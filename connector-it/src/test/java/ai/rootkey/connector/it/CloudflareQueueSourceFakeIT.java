@@ -11,9 +11,9 @@ import ai.rootkey.connector.r2.CloudflareQueueSource;
 import ai.rootkey.connector.r2.R2EventCodec;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.FakeCloudflareQueues;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueConsumerSettings;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.testkit.QueueMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,8 +104,8 @@ class CloudflareQueueSourceFakeIT {
         source.publishBatch(bodies);
         assertThat(fake.queue(queueId).backlog()).as("seed %d", SEED).hasSize(501);
 
-        QueueFault[] mix = {QueueFault.serverError(500), QueueFault.serverError(503),
-                QueueFault.tooManyRequests(Duration.ZERO), QueueFault.dropConnection(), QueueFault.dropAfterApply()};
+        Fault[] mix = {Fault.status(500), Fault.status(503),
+                Fault.status(429, Duration.ZERO), Fault.dropBeforeApply(), Fault.dropAfterApply()};
         fake.faultRate(QueueEndpoint.PULL, 0.35, mix);
         fake.faultRate(QueueEndpoint.ACK, 0.35, mix);
 
@@ -170,9 +170,8 @@ class CloudflareQueueSourceFakeIT {
                 .isPositive();
         assertThat(fake.queue(queueId).deliveredCount()).as("seed %d: faults caused redeliveries", SEED)
                 .isGreaterThan(505);
-        for (QueueFault.Kind kind : List.of(QueueFault.Kind.SERVER_ERROR, QueueFault.Kind.TOO_MANY_REQUESTS,
-                QueueFault.Kind.DROP_BEFORE_APPLY, QueueFault.Kind.DROP_AFTER_APPLY)) {
-            assertThat(fake.faultsInjected(kind)).as("seed %d: %s injected", SEED, kind).isPositive();
+        for (Fault fault : mix) {
+            assertThat(fake.injectedFaults()).as("seed %d: %s injected", SEED, fault).contains(fault);
         }
         System.out.printf("seed %d: %d pulls, %d ack calls, %d receive failures, %d settle failures, %d lease expiries, "
                         + "%d deliveries seen, %d delivered%n", SEED, fake.requestCount(QueueEndpoint.PULL),
@@ -271,12 +270,12 @@ class CloudflareQueueSourceFakeIT {
     @Test
     void revokedToken_isAConfigurationException_andProbeRecoversOnceAccepted() throws Exception {
         source.probe();
-        fake.rejectToken();
+        fake.refuseCredentials();
 
         assertThatThrownBy(() -> source.receive(5)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("CLOUDFLARE_API_TOKEN");
         assertThatThrownBy(() -> source.probe()).isInstanceOf(ConfigurationException.class);
-        fake.acceptToken();
+        fake.acceptCredentials();
         source.probe();
         assertThat(fake.queue(queueId).backlog()).isEmpty();
     }

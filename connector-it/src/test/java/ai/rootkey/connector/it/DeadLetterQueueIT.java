@@ -5,9 +5,9 @@ import ai.rootkey.connector.r2.DeadLetterQueue;
 import ai.rootkey.connector.r2.R2EventCodec;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.FakeCloudflareQueues;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueConsumerSettings;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.TestClock;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,7 +52,7 @@ class DeadLetterQueueIT {
 
     private DeadLetterQueue dlq() {
         return DeadLetterQueue.builder().accountId(fake.accountId()).queueId(eventsId).dlqId(dlqId)
-                .apiToken(Secret.of(fake.token())).baseUrl(URI.create(fake.baseUrl()))
+                .apiToken(Secret.of(fake.token())).baseUrl(fake.baseUrl())
                 .allowInsecureLoopbackForTesting(true).lease(LEASE).clock(clock).build();
     }
 
@@ -204,7 +203,7 @@ class DeadLetterQueueIT {
             dlq.replay().onProgress(p -> {
                 if (++batches[0] >= stopAfterBatches) {
                     // The process dies here: even the hand-back of what it holds fails.
-                    fake.failNext(QueueEndpoint.ACK, 10, QueueFault.dropConnection());
+                    fake.failNext(QueueEndpoint.ACK, 10, Fault.dropBeforeApply());
                     throw new IllegalStateException("killed");
                 }
             }).run();
@@ -242,14 +241,14 @@ class DeadLetterQueueIT {
     @Test
     void publishAppliedButReplyLost_leavesDuplicatesNeverLosses() {
         List<String> keys = deadLetter("k/", 120);
-        interruptedReplay(() -> fake.failNext(QueueEndpoint.PUBLISH, 3, QueueFault.dropAfterApply()), 99);
+        interruptedReplay(() -> fake.failNext(QueueEndpoint.PUBLISH, 3, Fault.dropAfterApply()), 99);
         assertNothingLost(keys);
     }
 
     @Test
     void ackLostAfterPublish_leavesDuplicatesNeverLosses() {
         List<String> keys = deadLetter("k/", 120);
-        interruptedReplay(() -> fake.failNext(QueueEndpoint.ACK, 3, QueueFault.dropConnection()), 99);
+        interruptedReplay(() -> fake.failNext(QueueEndpoint.ACK, 3, Fault.dropBeforeApply()), 99);
         assertNothingLost(keys);
         assertThat(keysIn(fake.queue(dlqId).backlog())).as("the first batch was published but not acked")
                 .hasSizeGreaterThanOrEqualTo(100);
@@ -258,7 +257,7 @@ class DeadLetterQueueIT {
     @Test
     void ackAppliedButReplyLost_losesNothing() {
         List<String> keys = deadLetter("k/", 120);
-        interruptedReplay(() -> fake.failNext(QueueEndpoint.ACK, 1, QueueFault.dropAfterApply()), 99);
+        interruptedReplay(() -> fake.failNext(QueueEndpoint.ACK, 1, Fault.dropAfterApply()), 99);
         assertNothingLost(keys);
     }
 
@@ -268,8 +267,8 @@ class DeadLetterQueueIT {
         Random random = new Random(seed);
         List<String> keys = deadLetter("k/", 300);
         for (QueueEndpoint endpoint : List.of(QueueEndpoint.PULL, QueueEndpoint.ACK, QueueEndpoint.PUBLISH)) {
-            fake.faultRate(endpoint, 0.3, QueueFault.serverError(503), QueueFault.dropConnection(),
-                    QueueFault.dropAfterApply());
+            fake.faultRate(endpoint, 0.3, Fault.status(503), Fault.dropBeforeApply(),
+                    Fault.dropAfterApply());
         }
         for (int round = 0; round < 40 && !fake.queue(dlqId).backlog().isEmpty(); round++) {
             int stopAfter = 1 + random.nextInt(3);

@@ -6,14 +6,13 @@ import ai.rootkey.connector.r2.CloudflareQueueSource;
 import ai.rootkey.connector.r2.R2ObjectReader;
 import ai.rootkey.connector.r2.RootkeyAnchorer;
 import ai.rootkey.connector.r2.Secret;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.FakeCloudflareQueues;
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueConsumerSettings;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
 import ai.rootkey.connector.testkit.TestClock;
 import ai.rootkey.connector.r2.R2EventCodec;
@@ -94,7 +93,7 @@ class HealthReasonsIT {
                         .eTag(eTag).eventTime(clock.instant()).build(), fake.accountId()));
             }
             // Every upload fails transiently: the three messages wait in the queue under retry delays.
-            anchorer.randomFaults(1, 1.0, AnchorFault.status(503));
+            anchorer.faultRate(1.0, Fault.status(503));
             clock.advance(Duration.ofMinutes(3));
             try (CloudflareQueueSource source = CloudflareQueueSource.builder().accountId(fake.accountId())
                     .queueId(queueId).apiToken(Secret.of(fake.token())).baseUrl(fake.baseUrl())
@@ -109,7 +108,7 @@ class HealthReasonsIT {
                 assertThat(lagging.reason()).startsWith("ROOTKey API uploads failing: 503 for");
                 assertThat(lagging.oldestMessageAge()).contains(Duration.ofMinutes(3));
 
-                fake.faultRate(QueueEndpoint.PULL, 1.0, QueueFault.serverError(503));
+                fake.faultRate(QueueEndpoint.PULL, 1.0, Fault.status(503));
                 Await.until(connector::health, h -> h.reason().startsWith("queue pull"), WAIT);
                 clock.advance(Duration.ofMinutes(2));
                 Health degraded = connector.health();

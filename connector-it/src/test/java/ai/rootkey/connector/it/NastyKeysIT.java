@@ -12,7 +12,6 @@ import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
 import ai.rootkey.connector.testkit.LogCapture;
 import ai.rootkey.connector.testkit.ReceivedFile;
-import ai.rootkey.connector.testkit.internal.Digests;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import org.junit.jupiter.api.Test;
@@ -106,7 +105,7 @@ class NastyKeysIT {
         for (ReceivedFile file : files) {
             String what = "file " + LogSafe.quoted(file.key());
             assertThat(file.bucket()).as(what).isEqualTo(bucket);
-            assertThat(file.sha256()).as(what).isEqualTo(Digests.sha256Hex(contents.get(file.key())));
+            assertThat(file.sha256()).as(what).isEqualTo(Hashes.sha256Hex(contents.get(file.key())));
             assertThat(file.eTag()).as(what).hasValue(eTags.get(file.key()));
             assertThat(file.keyWasPercentEncoded()).as(what + " percent-encoded")
                     .isEqualTo(workerCannotSend(file.key()));

@@ -4,10 +4,9 @@ import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.r2.R2Connector;
 import ai.rootkey.connector.testkit.Await;
-import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.local.LoopbackStack;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,7 +58,7 @@ class QueueConsumerSettingsIT {
     void consumerWithMaxRetriesTwo_theThirdDeliveryIsTheLast_andTheQueueDeadLettersIt() {
         stack.queues().configureConsumer(stack.queueId(), stack.queues().queue(stack.queueId()).consumer()
                 .withMaxRetries(2));
-        stack.api().failNext(10, FakeRootkeyApi.Fault.serviceUnavailable());
+        stack.api().failNext(10, Fault.status(503));
         stack.put("docs/doomed.pdf", "x".getBytes(StandardCharsets.UTF_8));
         Connector connector = connector();
         try {
@@ -78,7 +77,7 @@ class QueueConsumerSettingsIT {
 
     @Test
     void aTokenThatMayNotReadConsumerSettings_keepsTheRetryPolicy_andSaysSoOnceAtInfo() {
-        stack.queues().failNext(QueueEndpoint.CONSUMERS, 1, QueueFault.forbidden());
+        stack.queues().failNext(QueueEndpoint.CONSUMERS, 1, Fault.status(403));
         stack.put("docs/a.pdf", "a".getBytes(StandardCharsets.UTF_8));
         Connector connector = connector();
         try {

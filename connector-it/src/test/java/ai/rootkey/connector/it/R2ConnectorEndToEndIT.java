@@ -10,10 +10,9 @@ import ai.rootkey.connector.r2.R2Connector;
 import ai.rootkey.connector.r2.R2ConnectorConfig;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.ConnectorListener;
-import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.testkit.ReceivedFile;
 import ai.rootkey.connector.local.LoopbackStack;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +65,7 @@ class R2ConnectorEndToEndIT {
         started.forEach(Connector::close);
         stack.api().clear();
         stack.api().clearFaults();
-        stack.api().acceptApiKey();
+        stack.api().acceptCredentials();
         stack.queues().clearFaults();
         assertThat(stack.queues().queue(stack.queueId()).backlog()).as("queue drained by the test").isEmpty();
     }
@@ -204,7 +203,7 @@ class R2ConnectorEndToEndIT {
 
     @Test
     void serviceUnavailable_thenSuccess() {
-        stack.api().failNext(1, FakeRootkeyApi.Fault.serviceUnavailable());
+        stack.api().failNext(1, Fault.status(503));
         stack.put("retry/a.pdf", "retried".getBytes());
         start();
         stack.api().awaitFiles(1, WAIT);
@@ -218,7 +217,7 @@ class R2ConnectorEndToEndIT {
     @Test
     void badRequest_isTerminal_withTheMarker() {
         try (LogCapture logs = LogCapture.connector()) {
-            stack.api().failNext(1, FakeRootkeyApi.Fault.badRequest());
+            stack.api().failNext(1, Fault.status(400));
             stack.put("terminal/rejected.pdf", "rejected".getBytes());
             start();
             awaitQueueDrained();
@@ -238,7 +237,7 @@ class R2ConnectorEndToEndIT {
         awaitQueueDrained();
         int ackedBefore = stack.queues().queue(stack.queueId()).acked().size();
 
-        stack.api().rejectApiKey();
+        stack.api().refuseCredentials();
         for (int i = 0; i < 5; i++) {
             stack.put("auth/during-" + i + ".pdf", ("during " + i).getBytes());
         }
@@ -248,7 +247,7 @@ class R2ConnectorEndToEndIT {
         assertThat(stack.queues().queue(stack.queueId()).acked()).hasSize(ackedBefore);
         assertThat(outcomes(Outcome.Kind.TERMINAL)).isEmpty();
 
-        stack.api().acceptApiKey();
+        stack.api().acceptCredentials();
         stack.api().awaitFiles(6, WAIT);
         awaitQueueDrained();
         Await.until(() -> connector.health().status() == Health.Status.UP, WAIT, "healthy again");
@@ -257,10 +256,10 @@ class R2ConnectorEndToEndIT {
 
     @Test
     void queueFailuresOnPullAndAck_loseNothing() {
-        stack.queues().faultRate(QueueEndpoint.PULL, 0.3, QueueFault.serverError(503), QueueFault.dropConnection(),
-                QueueFault.tooManyRequests(Duration.ofMillis(200)));
-        stack.queues().faultRate(QueueEndpoint.ACK, 0.3, QueueFault.serverError(500), QueueFault.dropAfterApply(),
-                QueueFault.dropConnection());
+        stack.queues().faultRate(QueueEndpoint.PULL, 0.3, Fault.status(503), Fault.dropBeforeApply(),
+                Fault.status(429, Duration.ofMillis(200)));
+        stack.queues().faultRate(QueueEndpoint.ACK, 0.3, Fault.status(500), Fault.dropAfterApply(),
+                Fault.dropBeforeApply());
         int n = 60;
         for (int i = 0; i < n; i++) {
             stack.put("flaky-queue/" + i + ".txt", ("content " + i).getBytes());
@@ -271,7 +270,7 @@ class R2ConnectorEndToEndIT {
         stack.queues().clearFaults();
         assertThat(stack.queues().queue(stack.queueId()).deadLettered()).isEmpty();
         assertThat(stack.api().uniqueFiles()).extracting(ReceivedFile::key).doesNotHaveDuplicates().hasSize(n);
-        assertThat(stack.queues().faultsInjected(QueueFault.Kind.SERVER_ERROR)).isPositive();
+        assertThat(stack.queues().injectedFaults()).contains(Fault.status(503));
     }
 
     @Test

@@ -18,9 +18,9 @@ import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -35,7 +35,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,7 +80,7 @@ class SecretsIT {
         java.util.logging.Level julLevel = julRoot.getLevel();
         try (LoopbackStack stack = LoopbackStack.builder().seed(7).queueToken(TOKEN).rootkeyApiKey(API_KEY)
                 .s3Credentials("r2-access-key-id", R2_SECRET).start();
-             WireTap toQueues = WireTap.to(URI.create(stack.queues().baseUrl()));
+             WireTap toQueues = WireTap.to(stack.queues().baseUrl());
              WireTap toS3 = WireTap.to(stack.s3().endpoint());
              WireTap toApi = WireTap.to(stack.api().baseUrl());
              LogCapture logs = LogCapture.everything(Level.TRACE)) {
@@ -99,11 +98,11 @@ class SecretsIT {
                 for (int i = 0; i < 6; i++) {
                     stack.put("secrets/file-" + i + ".pdf", ("content " + i).getBytes());
                 }
-                stack.api().failNext(1, FakeRootkeyApi.Fault.serviceUnavailable());
-                stack.api().failNext(1, FakeRootkeyApi.Fault.reset());
-                stack.api().failNext(1, FakeRootkeyApi.Fault.badRequest());
-                stack.queues().failNext(QueueEndpoint.PULL, 1, QueueFault.serverError(503));
-                stack.queues().failNext(QueueEndpoint.ACK, 1, QueueFault.dropAfterApply());
+                stack.api().failNext(1, Fault.status(503));
+                stack.api().failNext(1, Fault.resetMidBody());
+                stack.api().failNext(1, Fault.status(400));
+                stack.queues().failNext(QueueEndpoint.PULL, 1, Fault.status(503));
+                stack.queues().failNext(QueueEndpoint.ACK, 1, Fault.dropAfterApply());
 
                 Connector connector = R2Connector.builder().config(config)
                         .listener(new ConnectorListener() {
@@ -126,18 +125,18 @@ class SecretsIT {
                     await(stack, connector, () -> stack.api().uniqueFiles().size() == 5, "five files anchored, one refused");
 
                     // The API key is revoked, then accepted again: pause, probes, resume.
-                    stack.api().rejectApiKey();
+                    stack.api().refuseCredentials();
                     stack.put("secrets/while-revoked.pdf", "revoked".getBytes());
                     await(stack, connector, () -> connector.health().status() == Health.Status.DOWN, "paused on 401");
                     texts.add(connector.health().toString());
-                    stack.api().acceptApiKey();
+                    stack.api().acceptCredentials();
                     await(stack, connector, () -> stack.api().uniqueFiles().size() == 6, "anchored after the key came back");
 
                     // The token is revoked, then accepted again.
-                    stack.queues().rejectToken();
+                    stack.queues().refuseCredentials();
                     await(stack, connector, () -> connector.health().status() == Health.Status.DOWN, "paused on the token");
                     texts.add(connector.health().toString());
-                    stack.queues().acceptToken();
+                    stack.queues().acceptCredentials();
                     stack.put("secrets/after-token.pdf", "token back".getBytes());
                     await(stack, connector, () -> stack.api().uniqueFiles().size() == 7, "anchored after the token came back");
                     await(stack, connector, () -> stack.queues().queue(stack.queueId()).backlog().isEmpty(), "queue drained");

@@ -11,7 +11,6 @@ import ai.rootkey.connector.testkit.QueueConsumerSettings;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +104,7 @@ public final class LoopbackStack implements AutoCloseable {
         return R2ConnectorConfig.builder()
                 .accountId(queues.accountId())
                 .apiToken(Secret.of(queues.token()))
-                .apiBaseUrl(URI.create(queues.baseUrl()))
+                .apiBaseUrl(queues.baseUrl())
                 .queueId(queueId)
                 .dlqId(deadLetterQueueId)
                 .bucket(bucket)
@@ -130,7 +129,7 @@ public final class LoopbackStack implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CLOUDFLARE_ACCOUNT_ID", queues.accountId());
         env.put("CLOUDFLARE_API_TOKEN", queues.token());
-        env.put("CLOUDFLARE_API_BASE_URL", queues.baseUrl());
+        env.put("CLOUDFLARE_API_BASE_URL", queues.baseUrl().toString());
         env.put("R2_QUEUE_ID", queueId);
         env.put("R2_DLQ_ID", deadLetterQueueId);
         env.put("R2_BUCKET", bucket);

@@ -5,9 +5,9 @@ import ai.rootkey.connector.ConnectorStats;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.EventAction;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,11 +45,11 @@ class ConnectorMetricsTest {
 
         // 1: six transient failures in a row (max_retries 5): five retries, then the last attempt, which the queue
         // dead-letters.
-        kit.anchorer().failNext(6, AnchorFault.status(503));
+        kit.anchorer().failNext(6, Fault.status(503));
         kit.bucket().put("docs/exhausted.pdf", "x".repeat(10));
         kit.runUntilIdle(connector);
         // 2: two transient failures, then anchored.
-        kit.anchorer().failNext(2, AnchorFault.status(429));
+        kit.anchorer().failNext(2, Fault.status(429));
         kit.bucket().put("docs/flaky.pdf", "y".repeat(20));
         kit.runUntilIdle(connector);
         // 3: five anchored, one filtered, one delete (skipped), one object deleted just before it is read
@@ -109,7 +109,7 @@ class ConnectorMetricsTest {
         assertThat(registry.get("rootkey.connector.backlog.messages").gauge().value()).isNaN();
         assertThat(registry.get("rootkey.connector.backlog.oldest.age").timeGauge().value(TimeUnit.SECONDS)).isNaN();
 
-        kit.anchorer().randomFaults(3, 1.0, AnchorFault.status(503));
+        kit.anchorer().faultRate(1.0, Fault.status(503));
         for (int i = 0; i < 3; i++) {
             kit.bucket().put("docs/" + i, "content");
         }

@@ -12,9 +12,9 @@ import ai.rootkey.connector.spring.internal.ConnectorHealthIndicator;
 import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
 import ai.rootkey.connector.spring.internal.InvalidConnectorPropertiesException;
 import ai.rootkey.connector.spring.test.AutoConfigureConnectorTestKit;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -73,7 +73,7 @@ class ConnectorTestKitAutoConfigurationTest {
                     ConnectorTestKit kit = context.getBean(ConnectorTestKit.class);
                     Connector connector = context.getBean(Connector.class);
                     assertThat(kit.bucket().name()).isEqualTo("acme-documents");
-                    kit.anchorer().failNext(1, AnchorFault.status(503));
+                    kit.anchorer().failNext(1, Fault.status(503));
                     kit.bucket().put("invoices/2026/a.pdf", "%PDF-1.7 a");
                     kit.bucket().put("invoices/2026/b.txt", "not a pdf");
                     kit.bucket().put("contracts/c.pdf", "%PDF-1.7 c");
@@ -128,7 +128,7 @@ class ConnectorTestKitAutoConfigurationTest {
             ConnectorHealthIndicator indicator = context.getBean(ConnectorHealthIndicator.class);
             assertThat(indicator.health().getStatus().getCode()).isEqualTo("UP");
 
-            kit.anchorer().revokeCredentials();
+            kit.anchorer().refuseCredentials();
             kit.bucket().put("a.pdf", "x");
             Await.until(() -> indicator.health().getStatus().getCode().equals("DOWN"), Duration.ofSeconds(10),
                     "health DOWN");
@@ -136,7 +136,7 @@ class ConnectorTestKitAutoConfigurationTest {
             assertThat(down.getDetails()).containsEntry("state", "DOWN");
             assertThat((String) down.getDetails().get("reason")).contains("401");
 
-            kit.anchorer().restoreCredentials();
+            kit.anchorer().acceptCredentials();
             Await.until(() -> indicator.health().getStatus().getCode().equals("UP"), Duration.ofSeconds(10),
                     "health UP again");
             kit.runUntilIdle(context.getBean(Connector.class));

@@ -266,7 +266,7 @@ class RootkeyConnectorAutoConfigurationTest {
     @Test
     void applicationR2ConnectorConfigBean_replacesTheProperties() {
         R2ConnectorConfig own = R2ConnectorConfig.builder().accountId(queues.accountId())
-                .apiToken(Secret.fromSupplier(queues::token)).apiBaseUrl(java.net.URI.create(queues.baseUrl()))
+                .apiToken(Secret.fromSupplier(queues::token)).apiBaseUrl(queues.baseUrl())
                 .queueId(queueId).bucket("acme-documents").accessKeyId("AKIAEXAMPLE")
                 .secretAccessKey(Secret.of(SECRET_R2)).r2Endpoint(java.net.URI.create("http://127.0.0.1:9"))
                 .rootkeyApiUrl(api.baseUrl()).rootkeyApiKey(Secret.of(api.apiKey())).allowInsecureLoopback(true)

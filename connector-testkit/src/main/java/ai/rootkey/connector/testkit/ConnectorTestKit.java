@@ -19,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>{@code
  * try (ConnectorTestKit kit = ConnectorTestKit.create()) {
  *     kit.bucket().put("docs/a.pdf", bytes);                 // publishes a PutObject event
- *     kit.anchorer().failNext(2, AnchorFault.status(503));   // then succeeds
+ *     kit.anchorer().failNext(2, Fault.status(503));        // then succeeds
  *     Connector connector = kit.start(b -> b.filter(EventFilter.prefix("docs/")));
  *     kit.runUntilIdle(connector);                           // retries happen at once: the clock is advanced
  *     assertThat(kit.anchorer().anchoredKeys()).containsExactly("docs/a.pdf");
@@ -52,7 +52,7 @@ public final class ConnectorTestKit implements AutoCloseable {
         this.queue = InMemoryQueue.builder().name(b.bucket + "-events").clock(clock).maxRetries(b.maxRetries)
                 .visibilityTimeout(b.visibilityTimeout).deadLetterQueue(deadLetterQueue).build();
         this.bucket = InMemoryBucket.named(b.bucket, clock).notify(queue, NotificationRule.allActions());
-        this.anchorer = b.retainContent ? RecordingAnchorer.create() : RecordingAnchorer.withoutContent();
+        this.anchorer = RecordingAnchorer.builder().retainContent(b.retainContent).seed(b.seed).build();
     }
 
     /** A kit for bucket {@value #DEFAULT_BUCKET} with the defaults of {@link Builder}. */
@@ -86,7 +86,7 @@ public final class ConnectorTestKit implements AutoCloseable {
         return anchorer;
     }
 
-    /** The seed of the connector's jitter source; print it when a test fails. */
+    /** The seed of the connector's jitter source and of the anchorer's random faults; print it when a test fails. */
     public long seed() {
         return seed;
     }
@@ -211,7 +211,7 @@ public final class ConnectorTestKit implements AutoCloseable {
             return this;
         }
 
-        /** The jitter seed for connectors built by the kit. Default 42. */
+        /** The jitter seed for connectors built by the kit, and the anchorer's fault seed. Default 42. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;

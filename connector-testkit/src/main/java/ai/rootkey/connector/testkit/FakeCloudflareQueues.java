@@ -2,17 +2,15 @@ package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.testkit.internal.FakeQueuesHandler;
 import ai.rootkey.connector.testkit.internal.FakeQueuesMain;
-import ai.rootkey.connector.testkit.internal.FakeQueuesFaults;
+import ai.rootkey.connector.testkit.internal.FaultPlan;
+import ai.rootkey.connector.testkit.internal.LoopbackServer;
 import ai.rootkey.connector.testkit.internal.QueueBroker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,9 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -39,9 +34,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * try (FakeCloudflareQueues fake = FakeCloudflareQueues.builder().build().start()) {
  *     String queueId = fake.createQueue("uploads", QueueConsumerSettings.defaults().withMaxRetries(5));
  *     fake.publish(queueId, "{\"hello\":1}");
- *     fake.failNext(QueueEndpoint.PULL, 1, QueueFault.serverError(503));
+ *     fake.failNext(QueueEndpoint.PULL, 1, Fault.status(503));
  *     // ... run the code under test against fake.baseUrl(), fake.accountId(), queueId, fake.token()
- *     assertThat(fake.queue(queueId).acked()).hasSize(1);
+ *     assertThat(fake.queue(queueId).awaitAcked(1, Duration.ofSeconds(5))).hasSize(1);
  * }
  * }</pre>
  *
@@ -70,9 +65,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>Expiries are checked lazily on every call, so an injected {@link Clock} or {@link #advanceTime(Duration)}
  *       moves time for leases and delays without waiting.</li>
  * </ul>
- * Thread-safe; requests are served concurrently by a thread pool that {@link #close()} stops. Loading this class
- * sets {@code sun.net.httpserver.nodelay=true} unless it is set (replies are otherwise about 40 ms slow); it only
- * takes effect when no JDK {@code HttpServer} was created earlier in the JVM.
+ * Faults ({@link Fault}) are scripted per {@link QueueEndpoint} ({@link #failNext}) or drawn at random from a
+ * seeded source ({@link #faultRate}): {@link Fault#status} (with the v4 error envelope Cloudflare sends for it),
+ * {@link Fault#latency}, {@link Fault#dropBeforeApply} and {@link Fault#dropAfterApply()}; the fake refuses the
+ * kinds a queue request cannot meet. Thread-safe; requests are served concurrently by a thread pool that
+ * {@link #close()} stops. Built on the JDK's {@code com.sun.net.httpserver}, which answers about 40 ms late unless
+ * the JVM runs with {@code -Dsun.net.httpserver.nodelay=true} (see the package documentation).
  */
 public final class FakeCloudflareQueues implements AutoCloseable {
     /** The account id unless the builder sets one. */
@@ -88,33 +86,25 @@ public final class FakeCloudflareQueues implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static {
-        // The JDK server flushes headers and body in separate writes; without TCP_NODELAY every reply then waits
-        // for the client's delayed ACK (about 40 ms). Read once, when the JVM's first HttpServer is created.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
-
     private final int requestedPort;
+    private final long seed;
     private final String accountId;
     private final QueueBroker store;
-    private final FakeQueuesFaults faults;
+    private final FaultPlan<QueueEndpoint> faults;
     private final FakeQueuesHandler handler;
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
     private final Clock clock;
     private final Object lifecycle = new Object();
-    private HttpServer server;
-    private ExecutorService executor;
+    private LoopbackServer server;
     private boolean closed;
 
     private FakeCloudflareQueues(Builder b) {
         this.requestedPort = b.port;
+        this.seed = b.seed;
         this.accountId = b.accountId;
         this.clock = b.clock;
         this.store = new QueueBroker(this::now, b.seed);
-        this.faults = new FakeQueuesFaults(b.seed ^ 0x5DEECE66DL);
+        this.faults = new FaultPlan<>(b.seed ^ 0x5DEECE66DL);
         this.handler = new FakeQueuesHandler(store, faults, accountId, b.token);
     }
 
@@ -129,9 +119,11 @@ public final class FakeCloudflareQueues implements AutoCloseable {
      * {@code CLOUDFLARE_API_TOKEN}, {@code R2_QUEUE_ID}, {@code R2_DLQ_ID}). Options: {@code --port N}
      * ({@code FAKE_CLOUDFLARE_QUEUES_PORT}, default 8788), {@code --token T} ({@code FAKE_CLOUDFLARE_QUEUES_TOKEN},
      * default random), {@code --queue NAME}, {@code --dlq NAME}, {@code --max-retries N} (default 5),
-     * {@code --seed N}. Stops on Ctrl-C.
+     * {@code --seed N}. Stops on Ctrl-C. Turns on {@code sun.net.httpserver.nodelay} unless it is set: the process
+     * is the fake's own.
      */
     public static void main(String[] args) throws InterruptedException {
+        LoopbackServer.preferNoDelay();
         FakeCloudflareQueues fake;
         try {
             fake = FakeQueuesMain.start(Arrays.asList(args), System.getenv(), System.out);
@@ -160,21 +152,7 @@ public final class FakeCloudflareQueues implements AutoCloseable {
             if (server != null || closed) {
                 throw new IllegalStateException(closed ? "closed" : "already started");
             }
-            AtomicInteger threads = new AtomicInteger();
-            executor = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "fake-cloudflare-queues-" + threads.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort), 64);
-            } catch (IOException e) {
-                executor.shutdownNow();
-                throw new UncheckedIOException("cannot bind 127.0.0.1:" + requestedPort, e);
-            }
-            server.createContext("/", handler);
-            server.setExecutor(executor);
-            server.start();
+            server = LoopbackServer.start("fake-cloudflare-queues", requestedPort, handler);
             return this;
         }
     }
@@ -188,15 +166,14 @@ public final class FakeCloudflareQueues implements AutoCloseable {
             }
             closed = true;
             if (server != null) {
-                server.stop(0);
-                executor.shutdownNow();
+                server.stop();
             }
         }
     }
 
     /** {@code http://127.0.0.1:PORT/client/v4}, the value for a client's API base URL. */
-    public String baseUrl() {
-        return "http://127.0.0.1:" + port() + "/client/v4";
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + port() + "/client/v4");
     }
 
     /** The bound port. */
@@ -205,12 +182,17 @@ public final class FakeCloudflareQueues implements AutoCloseable {
             if (server == null) {
                 throw new IllegalStateException("not started: call start()");
             }
-            return server.getAddress().getPort();
+            return server.port();
         }
     }
 
     public String accountId() {
         return accountId;
+    }
+
+    /** The seed of the random fault draws and the generated ids; print it with a failure to replay the run. */
+    public long seed() {
+        return seed;
     }
 
     /** The token requests must carry now. */
@@ -315,53 +297,73 @@ public final class FakeCloudflareQueues implements AutoCloseable {
 
     // ------------------------------------------------------------------ credentials
 
-    /** From now on every request is refused with 401, as if the token were revoked. */
-    public void rejectToken() {
-        handler.rejectingTokens(true);
+    /** From now on every request is refused with 401 (code 10000), as if the token were revoked. */
+    public FakeCloudflareQueues refuseCredentials() {
+        handler.refusingCredentials(true);
+        return this;
     }
 
-    /** Undoes {@link #rejectToken()}. */
-    public void acceptToken() {
-        handler.rejectingTokens(false);
+    /** Undoes {@link #refuseCredentials()}. */
+    public FakeCloudflareQueues acceptCredentials() {
+        handler.refusingCredentials(false);
+        return this;
     }
 
-    /** From now on only {@code newToken} is accepted (the old one gets 401). */
-    public void rotateToken(String newToken) {
+    /** From now on only {@code newToken} is accepted (the old one gets 401): a rotation. */
+    public FakeCloudflareQueues rotateCredentials(String newToken) {
         Objects.requireNonNull(newToken, "newToken");
         if (newToken.isBlank()) {
             throw new IllegalArgumentException("a token must not be blank");
         }
         handler.token(newToken);
+        return this;
     }
 
     // ------------------------------------------------------------------ faults and counters
 
-    /** The next {@code n} requests, to any endpoint, fail with {@code fault}. Scripted faults go first. */
-    public void failNext(int n, QueueFault fault) {
+    /**
+     * The next {@code n} requests, to any endpoint, meet {@code fault} (0: none). Scripted faults go first, in the
+     * order they were scripted.
+     *
+     * @throws IllegalArgumentException for a kind a queue request cannot meet ({@link Fault#exception},
+     *                                  {@link Fault#resetMidBody}, {@link Fault#stallBody},
+     *                                  {@link Fault#dropAfterApply(int)})
+     */
+    public FakeCloudflareQueues failNext(int n, Fault fault) {
+        FakeQueuesHandler.check(Objects.requireNonNull(fault, "fault"));
         faults.failNext(null, n, fault);
+        return this;
     }
 
-    /** The next {@code n} requests to {@code endpoint} fail with {@code fault}. */
-    public void failNext(QueueEndpoint endpoint, int n, QueueFault fault) {
-        faults.failNext(Objects.requireNonNull(endpoint, "endpoint"), n, fault);
+    /** The next {@code n} requests to {@code endpoint} meet {@code fault} (0: none). */
+    public FakeCloudflareQueues failNext(QueueEndpoint endpoint, int n, Fault fault) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        FakeQueuesHandler.check(Objects.requireNonNull(fault, "fault"));
+        faults.failNext(endpoint, n, fault);
+        return this;
     }
 
     /**
-     * Each request to {@code endpoint} fails with probability {@code rate} (0 turns it off), with a fault drawn
+     * Each request to {@code endpoint} meets a fault with probability {@code rate} (0 turns it off), drawn
      * uniformly from {@code mix}, from a {@link java.util.Random} seeded by {@link Builder#seed(long)}.
      */
-    public void faultRate(QueueEndpoint endpoint, double rate, QueueFault... mix) {
-        faults.rate(endpoint, rate, List.of(mix));
+    public FakeCloudflareQueues faultRate(QueueEndpoint endpoint, double rate, Fault... mix) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        List<Fault> faultMix = List.of(mix);
+        faultMix.forEach(FakeQueuesHandler::check);
+        faults.rate(endpoint, rate, faultMix);
+        return this;
     }
 
     /** Drops every scripted fault and fault rate. */
-    public void clearFaults() {
+    public FakeCloudflareQueues clearFaults() {
         faults.clear();
+        return this;
     }
 
-    /** How many faults of this kind were injected so far. */
-    public long faultsInjected(QueueFault.Kind kind) {
-        return faults.injected(Objects.requireNonNull(kind, "kind"));
+    /** Faults injected so far, scripted and random, in order. */
+    public List<Fault> injectedFaults() {
+        return faults.injected();
     }
 
     /** How many requests reached this endpoint (faulted and refused ones included). */
@@ -373,7 +375,8 @@ public final class FakeCloudflareQueues implements AutoCloseable {
     public String toString() {
         synchronized (lifecycle) {
             return "FakeCloudflareQueues[" + (server == null ? "not started" : baseUrl()) + ", account=" + accountId
-                    + ", queues=" + store.queueIdsByName() + "]";
+                    + ", queues=" + store.queueIdsByName() + ", refusingCredentials=" + handler.refusingCredentials()
+                    + "]";
         }
     }
 

@@ -1,7 +1,9 @@
 package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.testkit.internal.QueueBroker;
+import ai.rootkey.connector.testkit.internal.Waiting;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -52,6 +54,29 @@ public final class FakeQueue {
      */
     public List<QueueMessage> deadLettered() {
         return store.deadLettered(id);
+    }
+
+    /**
+     * Waits until at least {@code count} messages were acknowledged and returns them all, in ack order.
+     *
+     * @throws AssertionError when {@code timeout} passes first, with the queue's backlog and dead letters
+     */
+    public List<QueueMessage> awaitAcked(int count, Duration timeout) {
+        return Waiting.atLeast(count, timeout, "acked messages in " + this, this::acked, this::state);
+    }
+
+    /**
+     * Waits until at least {@code count} messages were dead-lettered and returns them all, in order.
+     *
+     * @throws AssertionError when {@code timeout} passes first, with the queue's backlog and acks
+     */
+    public List<QueueMessage> awaitDeadLettered(int count, Duration timeout) {
+        return Waiting.atLeast(count, timeout, "dead-lettered messages in " + this, this::deadLettered, this::state);
+    }
+
+    private String state() {
+        return "backlog " + backlog() + ", acked " + acked().size() + ", dead-lettered " + deadLettered().size()
+                + ", deliveries " + deliveredCount();
     }
 
     /** How many deliveries pulls have handed out (redeliveries included). */

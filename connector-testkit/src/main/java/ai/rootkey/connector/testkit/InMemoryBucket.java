@@ -1,21 +1,24 @@
 package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.ConfigurationException;
+import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.ObjectMetadata;
 import ai.rootkey.connector.ObjectReader;
 import ai.rootkey.connector.StoredObject;
 import ai.rootkey.connector.testkit.internal.Digests;
+import ai.rootkey.connector.testkit.internal.FaultPlan;
+import ai.rootkey.connector.testkit.internal.FaultStreams;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +28,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * An in-memory R2 bucket for tests: an {@link ObjectReader} whose writes publish the event notifications R2
@@ -35,11 +37,16 @@ import java.util.function.Supplier;
  * <p>ETags are like R2's: the MD5 hex of the content for a single put, and
  * {@code md5(concatenated part MD5s)-partCount} for a multipart upload. A copy keeps the source's ETag.
  *
+ * <p>Read faults ({@link Fault}) are scripted with {@link #failNextReads}; a read meets them as
+ * {@code R2ObjectReader} shows the same answer of R2: a {@link Fault#status} is a {@link DependencyException} (a
+ * {@link ConfigurationException} for 401 and 403; 404 finds no object), a {@link Fault#resetMidBody} breaks the
+ * content stream half way, a {@link Fault#dropBeforeApply} is an {@link IOException}.
+ *
  * <pre>{@code
  * InMemoryBucket bucket = InMemoryBucket.named("acme-docs");
  * bucket.notify(queue, NotificationRule.allActions());
  * bucket.put("docs/a.pdf", bytes);               // publishes a PutObject event
- * bucket.failNextReads(1, () -> new IOException("reset"));
+ * bucket.failNextReads(1, Fault.status(503));
  * }</pre>
  */
 public final class InMemoryBucket implements ObjectReader {
@@ -48,11 +55,13 @@ public final class InMemoryBucket implements ObjectReader {
     private final Object lock = new Object();
     private final Map<String, Blob> objects = new HashMap<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
-    private final ArrayDeque<Supplier<? extends Exception>> readFaults = new ArrayDeque<>();
+    private final FaultPlan<String> faults = new FaultPlan<>(1);
     private final Map<String, Runnable> beforeRead = new HashMap<>();
     private final AtomicLong reads = new AtomicLong();
-    private volatile boolean accessDenied;
+    private volatile boolean refusingCredentials;
     private volatile Duration readLatency = Duration.ZERO;
+
+    private static final String READ = "read";
 
     private InMemoryBucket(String name, Clock clock) {
         this.name = name;
@@ -145,38 +154,68 @@ public final class InMemoryBucket implements ObjectReader {
 
     // ------------------------------------------------------------------ faults
 
-    /** The next {@code count} opens throw the supplied exception (an IOException, DependencyException, ...). */
-    public void failNextReads(int count, Supplier<? extends Exception> exception) {
-        synchronized (lock) {
-            for (int i = 0; i < count; i++) {
-                readFaults.add(exception);
-            }
+    /**
+     * The next {@code count} opens meet {@code fault} (0: none).
+     *
+     * @throws IllegalArgumentException for {@link Fault#dropAfterApply()}: a read changes nothing
+     */
+    public InMemoryBucket failNextReads(int count, Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        if (fault.kind() == Fault.Kind.DROP_AFTER_APPLY) {
+            throw FaultPlan.unsupported("InMemoryBucket", fault, "a read changes nothing, so there is no reply to lose "
+                    + "after it; use dropBeforeApply or resetMidBody");
         }
+        faults.failNext(READ, count, fault);
+        return this;
+    }
+
+    /** Drops scripted read faults. */
+    public InMemoryBucket clearFaults() {
+        faults.clear();
+        return this;
+    }
+
+    /** Read faults met so far, in order. */
+    public List<Fault> injectedFaults() {
+        return faults.injected();
     }
 
     /** The next open of {@code key} finds it deleted: the delete happens (with its event) just before the read. */
-    public void deleteBeforeRead(String key) {
+    public InMemoryBucket deleteBeforeRead(String key) {
         synchronized (lock) {
             beforeRead.put(key, () -> delete(key));
         }
+        return this;
     }
 
     /** The next open of {@code key} finds {@code newContent}: an overwrite (with its event) just before the read. */
-    public void overwriteBeforeRead(String key, byte[] newContent) {
+    public InMemoryBucket overwriteBeforeRead(String key, byte[] newContent) {
         byte[] copy = newContent.clone();
         synchronized (lock) {
             beforeRead.put(key, () -> put(key, copy));
         }
+        return this;
     }
 
-    /** While true, every open and probe fails as R2 does for refused credentials ({@link ConfigurationException}). */
-    public void denyAccess(boolean denied) {
-        this.accessDenied = denied;
+    /**
+     * Until {@link #acceptCredentials()}, every open and probe fails as R2 does for refused credentials (a
+     * {@link ConfigurationException} saying to check {@code R2_ACCESS_KEY_ID} and {@code R2_SECRET_ACCESS_KEY}).
+     */
+    public InMemoryBucket refuseCredentials() {
+        refusingCredentials = true;
+        return this;
+    }
+
+    /** Undoes {@link #refuseCredentials()}. */
+    public InMemoryBucket acceptCredentials() {
+        refusingCredentials = false;
+        return this;
     }
 
     /** Each open waits this long first, like a slow store. */
-    public void readLatency(Duration latency) {
+    public InMemoryBucket readLatency(Duration latency) {
         this.readLatency = Objects.requireNonNull(latency, "latency");
+        return this;
     }
 
     // ------------------------------------------------------------------ ObjectReader
@@ -186,11 +225,10 @@ public final class InMemoryBucket implements ObjectReader {
         reads.incrementAndGet();
         checkAccess(bucket);
         Runnable hook;
-        Supplier<? extends Exception> fault;
         synchronized (lock) {
             hook = beforeRead.remove(key);
-            fault = readFaults.poll();
         }
+        Fault fault = faults.next(READ).orElse(null);
         Duration latency = readLatency;
         if (!latency.isZero()) {
             try {
@@ -201,7 +239,32 @@ public final class InMemoryBucket implements ObjectReader {
             }
         }
         if (fault != null) {
-            throwUnchecked(fault.get());
+            switch (fault.kind()) {
+                case STATUS: {
+                    int status = fault.status().getAsInt();
+                    if (status == 404) {
+                        return Optional.empty(); // NoSuchKey: the reader finds no object
+                    }
+                    if (status == 401 || status == 403) {
+                        throw new ConfigurationException("R2 refused the credentials (HTTP " + status + ", simulated by "
+                                + "InMemoryBucket " + name + "): check R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY");
+                    }
+                    throw new DependencyException("R2 answered GetObject for bucket " + name + ", key " + key
+                            + " with HTTP " + status + " (simulated by InMemoryBucket)", status, null,
+                            fault.retryAfter().orElse(null), null);
+                }
+                case EXCEPTION:
+                    fault.throwException();
+                    break;
+                case DROP_BEFORE_APPLY:
+                    throw new IOException("no answer from the store for GetObject on bucket " + name
+                            + ": connection closed (simulated by InMemoryBucket)");
+                case LATENCY:
+                    FaultStreams.sleep(fault.duration());
+                    break;
+                default:
+                    break;
+            }
         }
         if (hook != null) {
             hook.run();
@@ -215,7 +278,13 @@ public final class InMemoryBucket implements ObjectReader {
         }
         ObjectMetadata metadata = new ObjectMetadata(blob.content.length, Optional.of('"' + blob.eTag + '"'),
                 Optional.ofNullable(blob.contentType), Optional.of(blob.lastModified));
-        return Optional.of(new StoredObject(metadata, new ByteArrayInputStream(blob.content)));
+        InputStream content = new ByteArrayInputStream(blob.content);
+        if (fault != null && fault.kind() == Fault.Kind.RESET_MID_BODY) {
+            content = FaultStreams.resetAfter(content, blob.content.length / 2, "InMemoryBucket");
+        } else if (fault != null && fault.kind() == Fault.Kind.STALL_BODY) {
+            content = FaultStreams.stallAfter(content, fault.duration(), FaultStreams::sleep);
+        }
+        return Optional.of(new StoredObject(metadata, content));
     }
 
     @Override
@@ -253,6 +322,15 @@ public final class InMemoryBucket implements ObjectReader {
         return reads.get();
     }
 
+    /**
+     * Waits until {@link #open} was called at least {@code count} times and returns how many times it was.
+     *
+     * @throws AssertionError when {@code timeout} passes first
+     */
+    public long awaitReads(long count, Duration timeout) {
+        return Await.until(this::reads, n -> n >= count, timeout);
+    }
+
     @Override
     public String toString() {
         return "InMemoryBucket[" + name + ", objects=" + keys().size() + "]";
@@ -261,7 +339,7 @@ public final class InMemoryBucket implements ObjectReader {
     // ------------------------------------------------------------------ internals
 
     private void checkAccess(String bucket) {
-        if (accessDenied) {
+        if (refusingCredentials) {
             throw new ConfigurationException("R2 refused the credentials (AccessDenied) for bucket " + name
                     + ": check R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY");
         }
@@ -318,16 +396,6 @@ public final class InMemoryBucket implements ObjectReader {
             }
         }
         return targets;
-    }
-
-    private static void throwUnchecked(Exception e) throws IOException {
-        if (e instanceof IOException) {
-            throw (IOException) e;
-        }
-        if (e instanceof RuntimeException) {
-            throw (RuntimeException) e;
-        }
-        throw new IOException(e);
     }
 
     private record Subscription(InMemoryQueue queue, NotificationRule rule) {

@@ -2,13 +2,18 @@ package ai.rootkey.connector.testkit;
 
 import ai.rootkey.connector.Backlog;
 import ai.rootkey.connector.Batch;
+import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Delivery;
+import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.Settlement;
 import ai.rootkey.connector.r2.R2EventCodec;
+import ai.rootkey.connector.testkit.internal.FaultPlan;
+import ai.rootkey.connector.testkit.internal.FaultStreams;
 import ai.rootkey.connector.testkit.internal.QueueBroker;
+import ai.rootkey.connector.testkit.internal.Waiting;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,13 +23,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Supplier;
 
 /**
  * An in-memory Cloudflare Queue consumed over HTTP pull (DESIGN section 6.2), for tests: an {@link EventSource}
@@ -50,6 +53,20 @@ import java.util.function.Supplier;
  *   <li>Time comes from the injected {@link Clock}; with a {@link TestClock}, expiry and delays happen when the
  *       test advances it.</li>
  * </ul>
+ *
+ * <p>Faults ({@link Fault}) are scripted for {@link QueueEndpoint#PULL} (a {@link #receive}) and
+ * {@link QueueEndpoint#ACK} (a {@link #settle}) with {@link #failNext}, or drawn at random with {@link #faultRate},
+ * as on {@link FakeCloudflareQueues}; a call meets them as {@code CloudflareQueueSource} shows the same fault of the
+ * HTTP API (without its retries within a call): a status is a {@link DependencyException}, or a
+ * {@link ConfigurationException} for 401, 403 and 404; a dropped connection is an {@link IOException}.
+ *
+ * <pre>{@code
+ * InMemoryQueue queue = InMemoryQueue.builder().maxRetries(2).build();
+ * queue.publish(event);
+ * queue.failNext(QueueEndpoint.PULL, 1, Fault.dropAfterApply());   // leased, reply lost: redelivered later
+ * // ... run a connector on it ...
+ * assertThat(queue.awaitAcked(1, Duration.ofSeconds(5))).hasSize(1);
+ * }</pre>
  */
 public final class InMemoryQueue implements EventSource {
     /** The account id written into events published through this queue's helpers. */
@@ -68,10 +85,9 @@ public final class InMemoryQueue implements EventSource {
     private final R2EventCodec codec;
     private final QueueBroker broker;
     private final String id;
-
-    private final Object faultLock = new Object();
-    private final ArrayDeque<ReceiveFault> receiveFaults = new ArrayDeque<>();
-    private final ArrayDeque<SettleFault> settleFaults = new ArrayDeque<>();
+    private final long seed;
+    private final FaultPlan<QueueEndpoint> faults;
+    private volatile boolean refusingCredentials;
 
     private InMemoryQueue(Builder b) {
         this.name = b.name;
@@ -80,6 +96,8 @@ public final class InMemoryQueue implements EventSource {
         this.visibilityTimeout = b.visibilityTimeout;
         this.deadLetterQueue = b.deadLetterQueue;
         this.codec = b.codec;
+        this.seed = b.seed;
+        this.faults = new FaultPlan<>(b.seed ^ 0x5DEECE66DL);
         // A queue and its dead-letter queue live in one model, as two queues of one account.
         this.broker = deadLetterQueue != null ? deadLetterQueue.broker : new QueueBroker(clock::instant, b.seed);
         QueueConsumerSettings consumer = QueueConsumerSettings.defaults().withMaxRetries(maxRetries)
@@ -118,6 +136,11 @@ public final class InMemoryQueue implements EventSource {
 
     public Optional<InMemoryQueue> deadLetterQueue() {
         return Optional.ofNullable(deadLetterQueue);
+    }
+
+    /** The seed of the generated ids and of the random fault draws. */
+    public long seed() {
+        return seed;
     }
 
     // ------------------------------------------------------------------ publishing
@@ -165,16 +188,11 @@ public final class InMemoryQueue implements EventSource {
             throw new IllegalArgumentException("maxMessages must be between 1 and " + maxBatchSize() + ", was "
                     + maxMessages);
         }
-        ReceiveFault fault;
-        synchronized (faultLock) {
-            fault = receiveFaults.poll();
-        }
-        if (fault != null && !fault.afterLeasing) {
-            throw fault.exception.get();
-        }
+        Fault fault = beforeApplying(QueueEndpoint.PULL, "pull");
+        checkCredentials("pull");
         QueueBroker.PullResult pulled = broker.pull(id, Optional.of(maxMessages), Optional.of(visibilityTimeout));
-        if (fault != null) {
-            throw fault.exception.get(); // leased, but the reply is lost: the leases run out on their own
+        if (fault != null && fault.kind() == Fault.Kind.DROP_AFTER_APPLY) {
+            throw replyLost("pull"); // leased, but the reply is lost: the leases run out on their own
         }
         List<Delivery> batch = new ArrayList<>(pulled.messages().size());
         for (QueueBroker.Pulled m : pulled.messages()) {
@@ -207,18 +225,23 @@ public final class InMemoryQueue implements EventSource {
     @Override
     public void settle(List<Settlement> settlements) throws IOException {
         Objects.requireNonNull(settlements, "settlements");
-        SettleFault fault;
-        synchronized (faultLock) {
-            fault = settleFaults.poll();
-        }
+        Fault fault = beforeApplying(QueueEndpoint.ACK, "ack");
+        checkCredentials("ack");
         int chunks = (settlements.size() + SETTLE_CHUNK - 1) / SETTLE_CHUNK;
-        int applyChunks = fault == null ? chunks : Math.min(chunks, fault.appliedChunks);
+        boolean replyLost = fault != null && fault.kind() == Fault.Kind.DROP_AFTER_APPLY;
+        int applyChunks = replyLost ? Math.min(chunks, fault.appliedChunks().orElse(chunks)) : chunks;
         for (int c = 0; c < applyChunks; c++) {
             apply(settlements.subList(c * SETTLE_CHUNK, Math.min(settlements.size(), (c + 1) * SETTLE_CHUNK)));
         }
-        if (fault != null) {
-            throw fault.exception.get();
+        if (replyLost) {
+            throw replyLost("ack");
         }
+    }
+
+    /** Fails while credentials are {@linkplain #refuseCredentials() refused}, as the HTTP source's probe does. */
+    @Override
+    public void probe() {
+        checkCredentials("probe");
     }
 
     private void apply(List<Settlement> chunk) {
@@ -261,55 +284,150 @@ public final class InMemoryQueue implements EventSource {
         return 100;
     }
 
-    // ------------------------------------------------------------------ faults
+    // ------------------------------------------------------------------ faults and credentials
 
-    /** The next {@code count} receives throw the supplied exception without leasing anything. */
-    public void failNextReceives(int count, Supplier<? extends IOException> exception) {
-        addReceiveFaults(count, false, exception);
+    /**
+     * The next {@code times} calls, receives or settles, meet {@code fault} (0: none). Scripted faults go first, in
+     * the order they were scripted.
+     *
+     * @throws IllegalArgumentException for a kind a queue call cannot meet ({@link Fault#resetMidBody},
+     *                                  {@link Fault#stallBody}), or {@link Fault#dropAfterApply(int)}, which is for
+     *                                  {@link QueueEndpoint#ACK} only
+     */
+    public InMemoryQueue failNext(int times, Fault fault) {
+        check(null, fault);
+        faults.failNext(null, times, fault);
+        return this;
     }
 
     /**
-     * The next {@code count} receives lease messages (attempts count) and then throw, as when the pull's reply is
-     * lost: the leases run out and the queue hands the messages out again.
+     * The next {@code times} calls to {@code endpoint} ({@link QueueEndpoint#PULL}: {@link #receive};
+     * {@link QueueEndpoint#ACK}: {@link #settle}) meet {@code fault} (0: none). {@link Fault#dropAfterApply()}
+     * on a pull leases the messages (attempts count) and loses the reply, so the leases run out and the messages
+     * come again; on an ack it applies the whole call, and {@link Fault#dropAfterApply(int)} only its first steps
+     * of {@value #SETTLE_CHUNK}, as when the second of several ack calls fails.
+     *
+     * @throws IllegalArgumentException for another endpoint, or a kind a queue call cannot meet
      */
-    public void loseNextReceiveReplies(int count, Supplier<? extends IOException> exception) {
-        addReceiveFaults(count, true, exception);
+    public InMemoryQueue failNext(QueueEndpoint endpoint, int times, Fault fault) {
+        check(Objects.requireNonNull(endpoint, "endpoint"), fault);
+        faults.failNext(endpoint, times, fault);
+        return this;
     }
 
-    private void addReceiveFaults(int count, boolean afterLeasing, Supplier<? extends IOException> exception) {
-        Objects.requireNonNull(exception, "exception");
-        synchronized (faultLock) {
-            for (int i = 0; i < count; i++) {
-                receiveFaults.add(new ReceiveFault(afterLeasing, exception));
-            }
+    /**
+     * Each call to {@code endpoint} meets a fault with probability {@code rate} (0 turns it off), drawn uniformly
+     * from {@code mix} with a {@link java.util.Random} seeded from {@link #seed()}.
+     */
+    public InMemoryQueue faultRate(QueueEndpoint endpoint, double rate, Fault... mix) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        List<Fault> faultMix = List.of(mix);
+        checkEndpoint(endpoint);
+        faultMix.forEach(f -> check(endpoint, f));
+        faults.rate(endpoint, rate, faultMix);
+        return this;
+    }
+
+    /** Drops scripted faults and fault rates. */
+    public InMemoryQueue clearFaults() {
+        faults.clear();
+        return this;
+    }
+
+    /** Faults met so far, scripted and random, in order. */
+    public List<Fault> injectedFaults() {
+        return faults.injected();
+    }
+
+    /**
+     * From now on every receive, settle and probe is refused as the HTTP API refuses a revoked token (a
+     * {@link ConfigurationException} saying to check {@code CLOUDFLARE_API_TOKEN}), until
+     * {@link #acceptCredentials()}.
+     */
+    public InMemoryQueue refuseCredentials() {
+        refusingCredentials = true;
+        return this;
+    }
+
+    /** Undoes {@link #refuseCredentials()}. */
+    public InMemoryQueue acceptCredentials() {
+        refusingCredentials = false;
+        return this;
+    }
+
+    private static void checkEndpoint(QueueEndpoint endpoint) {
+        if (endpoint != null && endpoint != QueueEndpoint.PULL && endpoint != QueueEndpoint.ACK) {
+            throw new IllegalArgumentException("InMemoryQueue is consumed through receive (PULL) and settle (ACK) "
+                    + "only, was " + endpoint + ": FakeCloudflareQueues serves the other endpoints");
         }
     }
 
-    /**
-     * The next {@code count} settle calls throw. With {@code applied} true the settlements take effect first
-     * and only the reply is lost, as when a connection drops after the server acted.
-     */
-    public void failNextSettles(int count, boolean applied, Supplier<? extends IOException> exception) {
-        addSettleFaults(count, applied ? Integer.MAX_VALUE : 0, exception);
-    }
-
-    /**
-     * The next {@code count} settle calls apply their first {@code appliedChunks} steps of {@value #SETTLE_CHUNK}
-     * settlements and then throw, as when the second of several ack calls fails.
-     */
-    public void failNextSettlesAfter(int count, int appliedChunks, Supplier<? extends IOException> exception) {
-        if (appliedChunks < 0) {
-            throw new IllegalArgumentException("appliedChunks must not be negative, was " + appliedChunks);
+    private static void check(QueueEndpoint endpoint, Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        checkEndpoint(endpoint);
+        switch (fault.kind()) {
+            case RESET_MID_BODY:
+            case STALL_BODY:
+                throw FaultPlan.unsupported("InMemoryQueue", fault, "queue calls carry no body stream; use status, "
+                        + "latency, dropBeforeApply, dropAfterApply or exception");
+            case DROP_AFTER_APPLY:
+                if (fault.appliedChunks().isPresent() && endpoint != QueueEndpoint.ACK) {
+                    throw FaultPlan.unsupported("InMemoryQueue", fault, "only a settle is applied in steps: script "
+                            + "it with failNext(QueueEndpoint.ACK, ...)");
+                }
+                return;
+            default:
         }
-        addSettleFaults(count, appliedChunks, exception);
     }
 
-    private void addSettleFaults(int count, int appliedChunks, Supplier<? extends IOException> exception) {
-        Objects.requireNonNull(exception, "exception");
-        synchronized (faultLock) {
-            for (int i = 0; i < count; i++) {
-                settleFaults.add(new SettleFault(appliedChunks, exception));
-            }
+    /** Draws the fault for the call and acts out what happens before the call is applied. */
+    private Fault beforeApplying(QueueEndpoint endpoint, String operation) throws IOException {
+        Fault fault = faults.next(endpoint).orElse(null);
+        if (fault == null) {
+            return null;
+        }
+        switch (fault.kind()) {
+            case STATUS:
+                throw statusFailure(operation, fault);
+            case EXCEPTION:
+                fault.throwException();
+                return fault;
+            case DROP_BEFORE_APPLY:
+                throw new IOException("Cloudflare Queues " + operation + ": connection closed before the call was "
+                        + "applied (simulated by InMemoryQueue " + name + ")");
+            case LATENCY:
+                FaultStreams.sleep(fault.duration());
+                return fault;
+            default:
+                return fault;
+        }
+    }
+
+    /** What {@code CloudflareQueueSource} throws for an error answer. */
+    private RuntimeException statusFailure(String operation, Fault fault) {
+        int status = fault.status().getAsInt();
+        String simulated = " (HTTP " + status + ", simulated by InMemoryQueue " + name + ")";
+        if (status == 401 || status == 403) {
+            return new ConfigurationException("Cloudflare Queues " + operation + " was refused" + simulated
+                    + ": check CLOUDFLARE_API_TOKEN (it needs Queues read and write)");
+        }
+        if (status == 404) {
+            return new ConfigurationException("queue not found" + simulated + ": check CLOUDFLARE_ACCOUNT_ID and "
+                    + "R2_QUEUE_ID");
+        }
+        return new DependencyException("Cloudflare Queues " + operation + " failed" + simulated, status, null,
+                fault.retryAfter().orElse(null), null);
+    }
+
+    private IOException replyLost(String operation) {
+        return new IOException("Cloudflare Queues " + operation + ": connection closed after the call was applied; "
+                + "the reply is lost (simulated by InMemoryQueue " + name + ")");
+    }
+
+    private void checkCredentials(String operation) {
+        if (refusingCredentials) {
+            throw new ConfigurationException("Cloudflare Queues " + operation + " was refused (HTTP 401, simulated "
+                    + "by InMemoryQueue " + name + "): check CLOUDFLARE_API_TOKEN (it needs Queues read and write)");
         }
     }
 
@@ -344,6 +462,25 @@ public final class InMemoryQueue implements EventSource {
                     p.attempts(), p.publishedAt()));
         }
         return out;
+    }
+
+    /**
+     * Waits until at least {@code count} messages were acknowledged and returns them all, in ack order.
+     *
+     * @throws AssertionError when {@code timeout} passes first, with the queue's state
+     */
+    public List<QueueMessage> awaitAcked(int count, Duration timeout) {
+        return Waiting.atLeast(count, timeout, "acked messages in " + name, this::acked, this::toString);
+    }
+
+    /**
+     * Waits until at least {@code count} messages were dead-lettered and returns them all, in order.
+     *
+     * @throws AssertionError when {@code timeout} passes first, with the queue's state
+     */
+    public List<QueueMessage> awaitDeadLettered(int count, Duration timeout) {
+        return Waiting.atLeast(count, timeout, "dead-lettered messages in " + name, this::deadLettered,
+                this::toString);
     }
 
     /** How many messages are leased right now. */
@@ -411,12 +548,6 @@ public final class InMemoryQueue implements EventSource {
         }
     }
 
-    private record ReceiveFault(boolean afterLeasing, Supplier<? extends IOException> exception) {
-    }
-
-    private record SettleFault(int appliedChunks, Supplier<? extends IOException> exception) {
-    }
-
     /** Configures an {@link InMemoryQueue}. Not thread-safe. */
     public static final class Builder {
         private String name = "events";
@@ -476,7 +607,7 @@ public final class InMemoryQueue implements EventSource {
             return this;
         }
 
-        /** The seed of the generated message and lease ids. Default 1. */
+        /** The seed of the generated message and lease ids, and of random faults. Default 1. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;

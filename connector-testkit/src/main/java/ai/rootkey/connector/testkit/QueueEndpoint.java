@@ -1,6 +1,9 @@
 package ai.rootkey.connector.testkit;
 
-/** The kinds of request {@link FakeCloudflareQueues} serves; faults and request counts are per kind. */
+/**
+ * The kinds of request {@link FakeCloudflareQueues} serves; faults and request counts are per kind.
+ * {@link InMemoryQueue} takes faults for {@link #PULL} (its {@code receive}) and {@link #ACK} (its {@code settle}).
+ */
 public enum QueueEndpoint {
     /** {@code POST .../messages/pull}. */
     PULL,

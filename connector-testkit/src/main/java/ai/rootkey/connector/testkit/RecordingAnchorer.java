@@ -6,24 +6,23 @@ import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Receipt;
 import ai.rootkey.connector.SourceRef;
 import ai.rootkey.connector.testkit.internal.Digests;
+import ai.rootkey.connector.testkit.internal.FaultPlan;
+import ai.rootkey.connector.testkit.internal.FaultStreams;
+import ai.rootkey.connector.testkit.internal.Waiting;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,11 +31,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the ROOTKey API: it reads the whole stream, checks it has exactly the announced size, answers 201 for a new
  * (bucket, key, ETag) and 200 for a duplicate. Thread-safe.
  *
+ * <p>Faults ({@link Fault}) are scripted ({@link #failNext}) or drawn at random from a {@link java.util.Random}
+ * seeded with {@link Builder#seed} ({@link #faultRate}); an upload meets them as {@code RootkeyAnchorer} shows the
+ * same answer of the real API: a {@link Fault#status} is a receipt with that status (and {@code Retry-After}), a
+ * dropped or reset connection an {@link IOException}. Every kind but {@link Fault#dropAfterApply(int)} applies.
+ *
  * <pre>{@code
  * RecordingAnchorer anchorer = RecordingAnchorer.create();
- * anchorer.failNext(2, AnchorFault.status(503));
+ * anchorer.failNext(2, Fault.status(503));
  * ... run the connector ...
- * assertThat(anchorer.anchoredKeys()).contains("docs/a.pdf");
+ * assertThat(anchorer.awaitUploads(1, Duration.ofSeconds(5))).extracting(Upload::key).contains("docs/a.pdf");
  * assertThat(anchorer.maxConcurrentUploads()).isLessThanOrEqualTo(16);
  * }</pre>
  */
@@ -60,74 +64,88 @@ public final class RecordingAnchorer implements Anchorer {
         }
     }
 
+    private static final String CALL = "upload";
+
     private final boolean retainContent;
+    private final long seed;
+    private final FaultPlan<String> faults;
     private final Object lock = new Object();
-    private final ArrayDeque<AnchorFault> scripted = new ArrayDeque<>();
     private final List<Upload> uploads = new ArrayList<>();
-    private final Set<SourceRef> seen = new java.util.HashSet<>();
-    private final Map<String, Integer> faultCounts = new HashMap<>();
+    private final Set<SourceRef> seen = new HashSet<>();
     private final AtomicInteger concurrent = new AtomicInteger();
     private final AtomicInteger maxConcurrent = new AtomicInteger();
-    private Random random;
-    private double faultRate;
-    private List<AnchorFault> faultMix = List.of();
     private long calls;
-    private volatile boolean credentialsRevoked;
+    private volatile boolean refusingCredentials;
     private volatile Duration latency = Duration.ZERO;
 
-    private RecordingAnchorer(boolean retainContent) {
-        this.retainContent = retainContent;
+    private RecordingAnchorer(Builder b) {
+        this.retainContent = b.retainContent;
+        this.seed = b.seed;
+        this.faults = new FaultPlan<>(b.seed);
     }
 
-    /** An anchorer that keeps the content of each upload. */
+    /** An anchorer with the defaults of {@link Builder}: content kept, seed 1. */
     public static RecordingAnchorer create() {
-        return new RecordingAnchorer(true);
+        return builder().build();
     }
 
-    /** An anchorer that keeps only sizes and digests (for large or many uploads). */
-    public static RecordingAnchorer withoutContent() {
-        return new RecordingAnchorer(false);
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The seed of the random fault draws; print it with a failure to replay the run. */
+    public long seed() {
+        return seed;
     }
 
     // ------------------------------------------------------------------ scripting
 
-    /** The next {@code count} uploads meet {@code fault}; later ones behave normally. */
-    public RecordingAnchorer failNext(int count, AnchorFault fault) {
-        Objects.requireNonNull(fault, "fault");
-        synchronized (lock) {
-            for (int i = 0; i < count; i++) {
-                scripted.add(fault);
-            }
-        }
+    /**
+     * The next {@code count} uploads meet {@code fault} (0: none); later ones behave normally.
+     *
+     * @throws IllegalArgumentException for {@link Fault#dropAfterApply(int)}: an upload is applied whole
+     */
+    public RecordingAnchorer failNext(int count, Fault fault) {
+        faults.failNext(CALL, count, check(fault));
         return this;
     }
 
     /**
-     * Each upload (after scripted faults) meets a fault with probability {@code rate}, drawn uniformly from
-     * {@code mix}, using a {@link Random} seeded with {@code seed} so a failing run can be replayed.
+     * Each upload (after scripted faults) meets a fault with probability {@code rate} (0 turns it off), drawn
+     * uniformly from {@code mix} with a {@link java.util.Random} seeded with {@link #seed()}, so a failing run can
+     * be replayed.
      */
-    public RecordingAnchorer randomFaults(long seed, double rate, AnchorFault... mix) {
-        if (rate < 0 || rate > 1) {
-            throw new IllegalArgumentException("rate must be between 0 and 1, was " + rate);
-        }
-        if (rate > 0 && mix.length == 0) {
-            throw new IllegalArgumentException("give at least one fault to draw from");
-        }
-        synchronized (lock) {
-            this.random = new Random(seed);
-            this.faultRate = rate;
-            this.faultMix = List.of(mix);
-        }
+    public RecordingAnchorer faultRate(double rate, Fault... mix) {
+        List<Fault> faultMix = List.of(mix);
+        faultMix.forEach(RecordingAnchorer::check);
+        faults.rate(CALL, rate, faultMix);
         return this;
     }
 
-    /** Until {@link #restoreCredentials()}, every upload is answered 401 and {@link #probe()} fails. */
-    public void revokeCredentials() {
-        credentialsRevoked = true;
+    /** Drops scripted faults and turns random faults off. */
+    public RecordingAnchorer clearFaults() {
+        faults.clear();
+        return this;
     }
 
-    public void restoreCredentials() {
-        credentialsRevoked = false;
+    /** Until {@link #acceptCredentials()}, every upload is answered 401 and {@link #probe()} fails. */
+    public RecordingAnchorer refuseCredentials() {
+        refusingCredentials = true;
+        return this;
+    }
+
+    /** Undoes {@link #refuseCredentials()}. */
+    public RecordingAnchorer acceptCredentials() {
+        refusingCredentials = false;
+        return this;
+    }
+
+    private static Fault check(Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        if (fault.kind() == Fault.Kind.DROP_AFTER_APPLY && fault.appliedChunks().isPresent()) {
+            throw FaultPlan.unsupported("RecordingAnchorer", fault, "an upload is applied whole; use dropAfterApply()");
+        }
+        return fault;
     }
 
     /** Every upload takes at least this long, like an I/O-bound API. */
@@ -151,47 +169,49 @@ public final class RecordingAnchorer implements Anchorer {
 
     @Override
     public void probe() {
-        if (credentialsRevoked) {
+        if (refusingCredentials) {
             throw new ConfigurationException("the ROOTKey API rejects the API key (401): check ROOTKEY_API_KEY");
         }
     }
 
     private Receipt doAnchor(AnchorRequest request) throws IOException {
-        AnchorFault fault;
+        Fault fault;
         synchronized (lock) {
             calls++;
-            fault = scripted.poll();
-            if (fault == null && random != null && faultRate > 0 && random.nextDouble() < faultRate) {
-                fault = faultMix.get(random.nextInt(faultMix.size()));
-            }
-            if (fault != null) {
-                faultCounts.merge(fault.toString(), 1, Integer::sum);
-            }
+            fault = faults.next(CALL).orElse(null);
         }
-        pause(latency);
-        if (credentialsRevoked) {
+        FaultStreams.sleep(latency);
+        if (refusingCredentials) {
             return new Receipt(401, 0, "", "{\"error\":\"invalid api key\"}", Optional.empty());
         }
+        InputStream body = request.body();
         if (fault != null) {
-            switch (fault.kind) {
+            switch (fault.kind()) {
                 case STATUS:
-                    return new Receipt(fault.status, 0, "", "{\"error\":\"simulated " + fault.status + "\"}",
-                            fault.retryAfter);
+                    return new Receipt(fault.status().getAsInt(), 0, "",
+                            "{\"error\":\"simulated " + fault.status().getAsInt() + "\"}", fault.retryAfter());
                 case EXCEPTION:
-                    throw fault.exception.get();
-                case LATENCY:
-                    pause(fault.latency);
+                    fault.throwException();
                     break;
-                case RESET_MID_STREAM:
+                case LATENCY:
+                    FaultStreams.sleep(fault.duration());
+                    break;
+                case DROP_BEFORE_APPLY:
+                    throw new IOException("connection closed before the upload was applied (simulated by "
+                            + "RecordingAnchorer)");
+                case RESET_MID_BODY:
                     request.body().readNBytes((int) Math.min(Integer.MAX_VALUE, request.size() / 2));
-                    throw fault.exception.get();
+                    throw new IOException("connection reset by peer (simulated)");
+                case STALL_BODY:
+                    body = FaultStreams.stallAfter(body, fault.duration(), FaultStreams::sleep);
+                    break;
                 default:
                     break;
             }
         }
         MessageDigest sha = Digests.sha256();
         ByteArrayOutputStream kept = retainContent ? new ByteArrayOutputStream() : null;
-        long size = copy(request.body(), sha, kept);
+        long size = copy(body, sha, kept);
         if (size != request.size()) {
             throw new IOException("body has " + size + " bytes but the request announced " + request.size());
         }
@@ -202,6 +222,10 @@ public final class RecordingAnchorer implements Anchorer {
             uploads.add(new Upload(request.source(), size, digest,
                     kept == null ? Optional.empty() : Optional.of(kept.toByteArray()), duplicate,
                     uploads.size() + 1L, Instant.now()));
+        }
+        if (fault != null && fault.kind() == Fault.Kind.DROP_AFTER_APPLY) {
+            throw new IOException("connection closed after the upload was stored; the reply is lost (simulated by "
+                    + "RecordingAnchorer)");
         }
         return new Receipt(duplicate ? 200 : 201, size, digest, duplicate ? "{\"duplicate\":true}" : "{\"id\":\"ok\"}",
                 Optional.empty());
@@ -258,11 +282,20 @@ public final class RecordingAnchorer implements Anchorer {
         return maxConcurrent.get();
     }
 
-    /** Faults met so far, by description (e.g. {@code status(503)}). */
-    public Map<String, Integer> faultsInjected() {
-        synchronized (lock) {
-            return Map.copyOf(faultCounts);
-        }
+    /** Faults met so far, scripted and random, in order. */
+    public List<Fault> injectedFaults() {
+        return faults.injected();
+    }
+
+    /**
+     * Waits until at least {@code count} uploads were accepted (duplicates included) and returns them all.
+     *
+     * @throws AssertionError when {@code timeout} passes first, with the calls made, the faults met and the seed
+     */
+    public List<Upload> awaitUploads(int count, Duration timeout) {
+        return Waiting.atLeast(count, timeout, "accepted uploads", this::uploads,
+                () -> "calls " + calls() + ", faults " + injectedFaults() + ", refusing credentials "
+                        + refusingCredentials + ", seed " + seed);
     }
 
     @Override
@@ -286,15 +319,28 @@ public final class RecordingAnchorer implements Anchorer {
         return total;
     }
 
-    private static void pause(Duration d) throws InterruptedIOException {
-        if (d.isZero() || d.isNegative()) {
-            return;
+    /** Configures a {@link RecordingAnchorer}. Not thread-safe. */
+    public static final class Builder {
+        private boolean retainContent = true;
+        private long seed = 1;
+
+        private Builder() {
         }
-        try {
-            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted during simulated latency");
+
+        /** Whether each upload's content is kept (default true); off keeps sizes and digests only. */
+        public Builder retainContent(boolean retain) {
+            this.retainContent = retain;
+            return this;
+        }
+
+        /** The seed of the random fault draws. Default 1. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public RecordingAnchorer build() {
+            return new RecordingAnchorer(this);
         }
     }
 }

@@ -7,9 +7,9 @@ import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Settlement;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class AttemptsDiscoveryTest {
     void maxRetriesReadFromTheQueue_setsTheLastAttempt_loggedOnExactlyTheDeliveryTheQueueDeadLetters() {
         try (ConnectorTestKit kit = ConnectorTestKit.builder().maxRetries(2).build()) {
             kit.bucket().put("docs/doomed.pdf", "x");
-            kit.anchorer().failNext(10, AnchorFault.status(503));
+            kit.anchorer().failNext(10, Fault.status(503));
             kit.runUntilIdle(kit.start(b -> b.listener(listener)));
 
             assertThat(kit.queue().deadLettered()).singleElement().satisfies(m -> assertThat(m.attempts()).isEqualTo(3));

@@ -4,10 +4,11 @@ import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Health;
 import ai.rootkey.connector.Outcome;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
+import ai.rootkey.connector.testkit.QueueEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ class CredentialPauseTest {
         for (int i = 0; i < 20; i++) {
             kit.bucket().put("docs/" + i, "content " + i);
         }
-        kit.anchorer().revokeCredentials();
+        kit.anchorer().refuseCredentials();
         Connector connector = kit.start(b -> b.listener(listener).concurrency(4).batchSize(5));
 
         Await.until(() -> connector.health().status() == Health.Status.DOWN, Duration.ofSeconds(10), "paused");
@@ -49,7 +50,7 @@ class CredentialPauseTest {
         assertThat(listener.of(Outcome.Kind.TERMINAL)).isEmpty();
         assertThat(logs.lines("rootkey.connector.paused")).hasSize(1);
 
-        kit.anchorer().restoreCredentials();
+        kit.anchorer().acceptCredentials();
         kit.runUntilIdle(connector);
         assertThat(kit.anchorer().anchoredKeys()).hasSize(20);
         assertThat(kit.queue().deadLettered()).isEmpty();
@@ -62,7 +63,7 @@ class CredentialPauseTest {
     @Test
     void a401Answer_pausesWithoutAcking_andTheProbeResumes() {
         kit.bucket().put("a.pdf", "content");
-        kit.anchorer().failNext(1, AnchorFault.status(401));
+        kit.anchorer().failNext(1, Fault.status(401));
         Connector connector = kit.start(b -> b.listener(listener));
         kit.runUntilIdle(connector);
         assertThat(kit.anchorer().anchoredKeys()).containsExactly("a.pdf");
@@ -75,13 +76,13 @@ class CredentialPauseTest {
         for (int i = 0; i < 5; i++) {
             kit.bucket().put("docs/" + i, "content");
         }
-        kit.bucket().denyAccess(true);
+        kit.bucket().refuseCredentials();
         Connector connector = kit.start(b -> b.listener(listener));
         Await.until(() -> connector.health().status() == Health.Status.DOWN, Duration.ofSeconds(10), "paused");
         assertThat(connector.health().reason()).contains("AccessDenied");
         Await.until(() -> kit.queue().inFlight() == 0, Duration.ofSeconds(10), "released");
         assertThat(kit.queue().acked()).isEmpty();
-        kit.bucket().denyAccess(false);
+        kit.bucket().acceptCredentials();
         kit.runUntilIdle(connector);
         assertThat(kit.anchorer().anchoredKeys()).hasSize(5);
     }
@@ -89,8 +90,8 @@ class CredentialPauseTest {
     @Test
     void refusedQueueToken_pausesReceiving_andResumes() {
         kit.bucket().put("a.pdf", "content");
-        kit.queue().failNextReceives(3, () -> new IOException("", new ConfigurationException(
-                "the queue API rejects the token (HTTP 403): check CLOUDFLARE_API_TOKEN")));
+        kit.queue().failNext(QueueEndpoint.PULL, 3, Fault.exception(() -> new IOException("", new ConfigurationException(
+                "the queue API rejects the token (HTTP 403): check CLOUDFLARE_API_TOKEN"))));
         Connector connector = kit.start(b -> b.listener(listener));
         kit.runUntilIdle(connector);
         assertThat(kit.anchorer().anchoredKeys()).containsExactly("a.pdf");
@@ -98,8 +99,22 @@ class CredentialPauseTest {
     }
 
     @Test
+    void refusedQueueCredentials_pauseReceiving_untilAccepted() {
+        kit.bucket().put("a.pdf", "content");
+        kit.queue().refuseCredentials();
+        Connector connector = kit.start(b -> b.listener(listener));
+        Await.until(() -> connector.health().status() == Health.Status.DOWN, Duration.ofSeconds(10), "paused");
+        assertThat(connector.health().reason()).contains("CLOUDFLARE_API_TOKEN");
+        assertThat(kit.queue().deliveries()).isZero();
+        kit.queue().acceptCredentials();
+        kit.runUntilIdle(connector);
+        assertThat(kit.anchorer().anchoredKeys()).containsExactly("a.pdf");
+        assertThat(connector.health().status()).isEqualTo(Health.Status.UP);
+    }
+
+    @Test
     void transientQueueFailures_degradeHealth_thenRecover() {
-        kit.queue().failNextReceives(4, () -> new IOException("503 from the queue API"));
+        kit.queue().failNext(QueueEndpoint.PULL, 4, Fault.exception(() -> new IOException("503 from the queue API")));
         Connector connector = kit.start(b -> b.listener(listener).idleBackoff(Duration.ofMillis(1), Duration.ofMillis(5)));
         Await.until(() -> listener.healthChanges().stream().anyMatch(h -> h.status() == Health.Status.DEGRADED),
                 Duration.ofSeconds(10), "degraded");

@@ -6,9 +6,9 @@ import ai.rootkey.connector.Delivery;
 import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Settlement;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.InMemoryQueue;
 import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
@@ -62,7 +62,7 @@ class FinalAttemptRequeueTest {
     @Test
     void pause_onTheFinalAttempt_requeues() {
         kit.bucket().put("docs/a.pdf", "a");
-        kit.anchorer().failNext(1, AnchorFault.status(401));
+        kit.anchorer().failNext(1, Fault.status(401));
         Connector connector = kit.start(b -> b.listener(listener));
         kit.runUntilIdle(connector);
 
@@ -75,7 +75,7 @@ class FinalAttemptRequeueTest {
     @Test
     void sourceThatCannotRequeue_handsBackWithARetry_loggedAtErrorAndCounted() {
         kit.bucket().put("docs/a.pdf", "a");
-        kit.anchorer().failNext(1, AnchorFault.status(401));
+        kit.anchorer().failNext(1, Fault.status(401));
         EventSource plain = new NoRequeue(kit.queue());
         Connector connector = kit.start(b -> b.source(plain).listener(listener));
         Await.until(() -> connector.stats().releasedToDeadLetter() == 1, Duration.ofSeconds(10), "released");

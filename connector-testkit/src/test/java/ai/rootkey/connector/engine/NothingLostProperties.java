@@ -4,12 +4,12 @@ import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Verdict;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.InMemoryQueue;
+import ai.rootkey.connector.testkit.QueueEndpoint;
 import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
-import ai.rootkey.connector.testkit.internal.Digests;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -94,12 +94,15 @@ class NothingLostProperties {
                     default -> throw new IllegalStateException();
                 }
             }
-            kit.anchorer().randomFaults(seed, 0.3, AnchorFault.status(503), AnchorFault.status(429, Duration.ofSeconds(3)),
-                    AnchorFault.status(400), AnchorFault.status(401), AnchorFault.exception(() -> new IOException("reset")),
-                    AnchorFault.resetMidStream(), AnchorFault.latency(Duration.ofMillis(1)));
-            kit.bucket().failNextReads(random.nextInt(4), () -> new DependencyException("GetObject", 503, "SlowDown", null, null));
-            kit.queue().failNextReceives(random.nextInt(3), () -> new IOException("pull 503"));
-            kit.queue().failNextSettles(random.nextInt(3), random.nextBoolean(), () -> new IOException("ack dropped"));
+            kit.anchorer().faultRate(0.3, Fault.status(503), Fault.status(429, Duration.ofSeconds(3)),
+                    Fault.status(400), Fault.status(401), Fault.exception(() -> new IOException("reset")),
+                    Fault.resetMidBody(), Fault.latency(Duration.ofMillis(1)));
+            kit.bucket().failNextReads(random.nextInt(4),
+                    Fault.exception(() -> new DependencyException("GetObject", 503, "SlowDown", null, null)));
+            kit.queue().failNext(QueueEndpoint.PULL, random.nextInt(3), Fault.exception(() -> new IOException("pull 503")));
+            int settleFaults = random.nextInt(3);
+            kit.queue().failNext(QueueEndpoint.ACK, settleFaults,
+                    random.nextBoolean() ? Fault.dropAfterApply() : Fault.dropBeforeApply());
 
             RecordingListener listener = new RecordingListener();
             Connector connector = kit.start(b -> b.listener(listener).concurrency(concurrency).batchSize(5));
@@ -148,7 +151,7 @@ class NothingLostProperties {
             assertThat(uploaded).as("anchored outcome has an upload (%s)", seedNote).contains(id);
         }
         for (RecordingAnchorer.Upload u : kit.anchorer().uploads()) {
-            assertThat(Digests.sha256Hex(u.content().orElseThrow())).isEqualTo(u.sha256());
+            assertThat(Sha256.hex(u.content().orElseThrow())).isEqualTo(u.sha256());
         }
         // Terminal reasons are only the permanent ones.
         assertThat(listener.of(Outcome.Kind.TERMINAL)).extracting(Outcome::reason).allSatisfy(r -> assertThat(r)

@@ -8,7 +8,6 @@ import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.LogCapture;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
-import ai.rootkey.connector.testkit.internal.Digests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -141,7 +140,7 @@ class PipelineRulesTest {
         assertThat(kit.anchorer().uploads()).isNotEmpty()
                 .allSatisfy(u -> {
                     assertThat(u.source().eTag()).hasValue(liveETag);
-                    assertThat(u.sha256()).isEqualTo(Digests.sha256Hex(bytes("version 2")));
+                    assertThat(u.sha256()).isEqualTo(Sha256.hex(bytes("version 2")));
                 });
     }
 
@@ -158,7 +157,7 @@ class PipelineRulesTest {
         assertThat(kit.queue().acked()).hasSize(1);
         assertThat(logs.lines("rootkey.event.anchored")).singleElement().satisfies(l -> assertThat(l)
                 .contains("key=\"docs/big.bin\"").contains("bytes=" + content.length)
-                .contains("sha256=\"" + Digests.sha256Hex(content) + "\"").contains("etag=\"" + eTag + "\""));
+                .contains("sha256=\"" + Sha256.hex(content) + "\"").contains("etag=\"" + eTag + "\""));
     }
 
     @Test

@@ -5,9 +5,9 @@ import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.Verdict;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class RetryAndDeadLetterTest {
     @Test
     void transientFailures_thenSuccess_anchorsOnce_withBackoffDelaysWithinTheCeilings() {
         kit.bucket().put("a.pdf", "content");
-        kit.anchorer().failNext(2, AnchorFault.status(503));
+        kit.anchorer().failNext(2, Fault.status(503));
         Connector connector = kit.start(b -> b.listener(listener));
         kit.runUntilIdle(connector);
 
@@ -53,7 +53,7 @@ class RetryAndDeadLetterTest {
     @Test
     void retryAfterHeader_setsQueueRetryDelay() {
         kit.bucket().put("a.pdf", "content");
-        kit.anchorer().failNext(1, AnchorFault.status(429, Duration.ofSeconds(7)));
+        kit.anchorer().failNext(1, Fault.status(429, Duration.ofSeconds(7)));
         Connector connector = kit.start(b -> b.listener(listener));
         Await.until(() -> !listener.of(Outcome.Kind.RETRIED).isEmpty(), Duration.ofSeconds(10), "a retry");
         Instant retriedAt = kit.clock().instant();
@@ -67,7 +67,7 @@ class RetryAndDeadLetterTest {
     @Test
     void retryAfter_isCappedAtTwelveHours() {
         kit.bucket().put("a.pdf", "content");
-        kit.anchorer().failNext(1, AnchorFault.status(503, Duration.ofDays(2)));
+        kit.anchorer().failNext(1, Fault.status(503, Duration.ofDays(2)));
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
         assertThat(listener.of(Outcome.Kind.RETRIED).get(0).retryDelay()).hasValue(Duration.ofHours(12));
     }
@@ -75,7 +75,7 @@ class RetryAndDeadLetterTest {
     @Test
     void maxRetriesFive_sixTransientFailures_endInTheDeadLetterQueue_andTheSixthIsLoggedAsLast() {
         kit.bucket().put("doomed.pdf", "content");
-        kit.anchorer().failNext(6, AnchorFault.status(503));
+        kit.anchorer().failNext(6, Fault.status(503));
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
 
         assertThat(kit.anchorer().anchoredKeys()).isEmpty();
@@ -96,7 +96,7 @@ class RetryAndDeadLetterTest {
     @Test
     void permanentFailure_neverRetries_andIsLoggedWithTheMarker() {
         kit.bucket().put("bad.pdf", "content");
-        kit.anchorer().failNext(1, AnchorFault.status(400));
+        kit.anchorer().failNext(1, Fault.status(400));
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
 
         assertThat(kit.anchorer().calls()).isEqualTo(1);
@@ -114,9 +114,9 @@ class RetryAndDeadLetterTest {
     @Test
     void readFailures_areRetriedLikeUploadFailures() {
         kit.bucket().put("a.pdf", "content");
-        kit.bucket().failNextReads(1, () -> new IOException("connection reset"));
-        kit.bucket().failNextReads(1, () -> new DependencyException("GetObject", 503, "SlowDown", null, null,
-                Verdict.transientFailure("s3_slowdown")));
+        kit.bucket().failNextReads(1, Fault.exception(() -> new IOException("connection reset")))
+                .failNextReads(1, Fault.exception(() -> new DependencyException("GetObject", 503, "SlowDown", null, null,
+                        Verdict.transientFailure("s3_slowdown"))));
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
         assertThat(listener.of(Outcome.Kind.RETRIED)).extracting(Outcome::reason)
                 .containsExactly("io_error", "s3_slowdown");
@@ -126,8 +126,8 @@ class RetryAndDeadLetterTest {
     @Test
     void exceptionsFromTheAnchorer_areTransient() {
         kit.bucket().put("a.pdf", "content");
-        kit.anchorer().failNext(1, AnchorFault.exception(() -> new IOException("reset")));
-        kit.anchorer().failNext(1, AnchorFault.resetMidStream());
+        kit.anchorer().failNext(1, Fault.exception(() -> new IOException("reset")));
+        kit.anchorer().failNext(1, Fault.resetMidBody());
         kit.runUntilIdle(kit.start(b -> b.listener(listener)));
         assertThat(listener.of(Outcome.Kind.RETRIED)).hasSize(2);
         assertThat(kit.anchorer().anchoredKeys()).containsExactly("a.pdf");
@@ -144,7 +144,7 @@ class RetryAndDeadLetterTest {
         try (ConnectorTestKit k = ConnectorTestKit.builder().seed(seed).build()) {
             RecordingListener l = new RecordingListener();
             k.bucket().put("a.pdf", "content");
-            k.anchorer().failNext(3, AnchorFault.status(503));
+            k.anchorer().failNext(3, Fault.status(503));
             k.runUntilIdle(k.start(b -> b.listener(l)));
             return l.of(Outcome.Kind.RETRIED).stream().map(o -> o.retryDelay().orElseThrow()).toList();
         }

@@ -7,8 +7,8 @@ import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Settlement;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.InMemoryQueue;
 import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
@@ -72,7 +72,7 @@ class SettleRefusalTest {
         ConnectorTestKit last = ConnectorTestKit.builder().maxRetries(0).build();
         try (last) {
             last.bucket().put("docs/a.pdf", "a");
-            last.anchorer().failNext(1, AnchorFault.status(401));
+            last.anchorer().failNext(1, Fault.status(401));
             RefusingSource source = new RefusingSource(last.queue(), s -> s.kind() == Settlement.Kind.REQUEUE);
             Connector connector = last.start(b -> b.source(source).listener(listener));
             last.runUntilIdle(connector);

@@ -12,9 +12,9 @@ import ai.rootkey.connector.ObjectReader;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Receipt;
 import ai.rootkey.connector.StoredObject;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -103,7 +103,7 @@ class ThrowablesTest {
                 return true;
             });
             case CLASSIFIER -> {
-                kit.anchorer().failNext(3, AnchorFault.status(503));
+                kit.anchorer().failNext(3, Fault.status(503));
                 b.classifier(failure -> {
                     maybeThrow.run();
                     return FailureClassifier.defaults().classify(failure);

@@ -443,12 +443,12 @@ class FakeCloudflareQueuesTest {
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(JSON.readTree(wrong.body())).isEqualTo(authFixture);
 
-        fake.rejectToken();
+        fake.refuseCredentials();
         assertThat(post(pullPath, "{}").statusCode()).isEqualTo(401);
-        fake.acceptToken();
+        fake.acceptCredentials();
         assertThat(post(pullPath, "{}").statusCode()).isEqualTo(200);
         String old = fake.token();
-        fake.rotateToken("rotated");
+        fake.rotateCredentials("rotated");
         assertThat(send("POST", pullPath, "{}", old).statusCode()).isEqualTo(401);
         assertThat(send("POST", pullPath, "{}", "rotated").statusCode()).isEqualTo(200);
         assertThat(fake.requestCount(QueueEndpoint.PULL)).isEqualTo(6);
@@ -471,8 +471,8 @@ class FakeCloudflareQueuesTest {
 
     @Test
     void scriptedServerErrorAndTooManyRequests_thenNormalReplies() throws Exception {
-        fake.failNext(QueueEndpoint.PULL, 1, QueueFault.serverError(503));
-        fake.failNext(QueueEndpoint.PULL, 1, QueueFault.tooManyRequests(Duration.ofMillis(1500)));
+        fake.failNext(QueueEndpoint.PULL, 1, Fault.status(503));
+        fake.failNext(QueueEndpoint.PULL, 1, Fault.status(429, Duration.ofMillis(1500)));
         fake.publish(queue, EVENT);
 
         HttpResponse<String> unavailable = post(messagesPath(queue) + "/pull", "{}");
@@ -484,14 +484,13 @@ class FakeCloudflareQueuesTest {
         assertThat(throttled.statusCode()).isEqualTo(429);
         assertThat(throttled.headers().firstValue("Retry-After")).contains("2");
         assertThat(messages(normal)).hasSize(1).allSatisfy(m -> assertThat(m.get("attempts").asInt()).isEqualTo(1));
-        assertThat(fake.faultsInjected(QueueFault.Kind.SERVER_ERROR)).isEqualTo(1);
-        assertThat(fake.faultsInjected(QueueFault.Kind.TOO_MANY_REQUESTS)).isEqualTo(1);
+        assertThat(fake.injectedFaults()).containsExactly(Fault.status(503), Fault.status(429, Duration.ofMillis(1500)));
         assertThat(fake.requestCount(QueueEndpoint.PULL)).isEqualTo(3);
     }
 
     @Test
     void failNextWithoutEndpoint_hitsWhateverComesNext() throws Exception {
-        fake.failNext(2, QueueFault.serverError(500));
+        fake.failNext(2, Fault.status(500));
 
         assertThat(post(messagesPath(queue), "{\"body\":1}").statusCode()).isEqualTo(500);
         assertThat(post(messagesPath(queue) + "/ack", "{}").statusCode()).isEqualTo(500);
@@ -501,19 +500,19 @@ class FakeCloudflareQueuesTest {
 
     @Test
     void latency_delaysTheReply() throws Exception {
-        fake.failNext(QueueEndpoint.PULL, 1, QueueFault.latency(Duration.ofMillis(300)));
+        fake.failNext(QueueEndpoint.PULL, 1, Fault.latency(Duration.ofMillis(300)));
 
         long start = System.nanoTime();
         pull(queue, "{}");
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
-        assertThat(fake.faultsInjected(QueueFault.Kind.LATENCY)).isEqualTo(1);
+        assertThat(fake.injectedFaults()).containsExactly(Fault.latency(Duration.ofMillis(300)));
     }
 
     @Test
     void dropConnection_isAnIOExceptionForJavaNetHttp_andNothingIsApplied() throws Exception {
         fake.publish(queue, EVENT);
-        fake.failNext(QueueEndpoint.PULL, 1, QueueFault.dropConnection());
+        fake.failNext(QueueEndpoint.PULL, 1, Fault.dropBeforeApply());
 
         assertThatThrownBy(() -> post(messagesPath(queue) + "/pull", "{}")).isInstanceOf(IOException.class);
 
@@ -526,7 +525,7 @@ class FakeCloudflareQueuesTest {
     void dropAfterApply_onAck_appliesTheAckButLosesTheReply() throws Exception {
         fake.publish(queue, EVENT);
         String lease = messages(pull(queue, "{}")).get(0).get("lease_id").asText();
-        fake.failNext(QueueEndpoint.ACK, 1, QueueFault.dropAfterApply());
+        fake.failNext(QueueEndpoint.ACK, 1, Fault.dropAfterApply());
 
         assertThatThrownBy(() -> settle(queue, List.of(lease), Map.of())).isInstanceOf(IOException.class);
 
@@ -534,13 +533,13 @@ class FakeCloudflareQueuesTest {
         JsonNode again = settle(queue, List.of(lease), Map.of());
         assertThat(again.get("ackCount").asInt()).isZero();
         assertThat(again.get("warnings").has(lease)).isTrue();
-        assertThat(fake.faultsInjected(QueueFault.Kind.DROP_AFTER_APPLY)).isEqualTo(1);
+        assertThat(fake.injectedFaults()).containsExactly(Fault.dropAfterApply());
     }
 
     @Test
     void dropAfterApply_onPull_leavesTheMessageLeasedUntilItsLeaseExpires() throws Exception {
         fake.publish(queue, EVENT);
-        fake.failNext(QueueEndpoint.PULL, 1, QueueFault.dropAfterApply());
+        fake.failNext(QueueEndpoint.PULL, 1, Fault.dropAfterApply());
 
         assertThatThrownBy(() -> post(messagesPath(queue) + "/pull", "{\"visibility_timeout_ms\":5000}"))
                 .isInstanceOf(IOException.class);
@@ -549,6 +548,51 @@ class FakeCloudflareQueuesTest {
         fake.advanceTime(Duration.ofSeconds(5));
         assertThat(messages(pull(queue, "{}"))).singleElement()
                 .satisfies(m -> assertThat(m.get("attempts").asInt()).isEqualTo(2));
+    }
+
+    @Test
+    void injectedStatuses_carryTheEnvelopeCloudflareSendsForThem() throws Exception {
+        fake.failNext(QueueEndpoint.CONSUMERS, 1, Fault.status(403))
+                .failNext(QueueEndpoint.PULL, 1, Fault.status(401))
+                .failNext(QueueEndpoint.PULL, 1, Fault.status(503, Duration.ofSeconds(3)));
+
+        HttpResponse<String> forbidden = send("GET", "/accounts/" + fake.accountId() + "/queues/" + queue
+                + "/consumers", null, fake.token());
+        HttpResponse<String> unauthorized = post(messagesPath(queue) + "/pull", "{}");
+        HttpResponse<String> unavailable = post(messagesPath(queue) + "/pull", "{}");
+
+        assertThat(forbidden.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(forbidden.body()).at("/errors/0/code").asInt()).isEqualTo(10000);
+        assertThat(unauthorized.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(unauthorized.body()).at("/errors/0/code").asInt()).isEqualTo(10000);
+        assertThat(unavailable.statusCode()).isEqualTo(503);
+        assertThat(unavailable.headers().firstValue("Retry-After")).contains("3");
+    }
+
+    @Test
+    void faultsAQueueRequestCannotMeet_areRefused_namingTheFake() {
+        assertThatThrownBy(() -> fake.failNext(QueueEndpoint.PULL, 1, Fault.resetMidBody()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("FakeCloudflareQueues cannot inject resetMidBody");
+        assertThatThrownBy(() -> fake.failNext(1, Fault.exception(() -> new IOException("x"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("FakeCloudflareQueues cannot inject exception: a server cannot throw");
+        assertThatThrownBy(() -> fake.faultRate(QueueEndpoint.ACK, 0.1, Fault.dropAfterApply(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("FakeCloudflareQueues");
+    }
+
+    @Test
+    void awaitAcked_returnsOnceTheAcksArrive_andFailsWithTheQueueState() throws Exception {
+        fake.publish(queue, EVENT);
+        String lease = messages(pull(queue, "{}")).get(0).get("lease_id").asText();
+        settle(queue, List.of(lease), Map.of());
+
+        assertThat(fake.queue(queue).awaitAcked(1, Duration.ofSeconds(5))).hasSize(1);
+        assertThatThrownBy(() -> fake.queue(queue).awaitDeadLettered(1, Duration.ofMillis(50)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("expected at least 1 dead-lettered messages")
+                .hasMessageContaining("acked 1");
     }
 
     @Test
@@ -564,7 +608,7 @@ class FakeCloudflareQueuesTest {
     private List<Integer> statusesWithRandomFaults(long seed) throws Exception {
         try (FakeCloudflareQueues f = FakeCloudflareQueues.builder().seed(seed).build().start()) {
             String q = f.createQueue("q");
-            f.faultRate(QueueEndpoint.PULL, 0.5, QueueFault.serverError(500));
+            f.faultRate(QueueEndpoint.PULL, 0.5, Fault.status(500));
             List<Integer> statuses = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 HttpRequest request = HttpRequest.newBuilder(URI.create(f.baseUrl() + "/accounts/" + f.accountId()
@@ -573,7 +617,7 @@ class FakeCloudflareQueuesTest {
                         .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
                 statuses.add(http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode());
             }
-            assertThat(f.faultsInjected(QueueFault.Kind.SERVER_ERROR)).isEqualTo(statuses.stream().filter(s -> s == 500).count());
+            assertThat((long) f.injectedFaults().size()).isEqualTo(statuses.stream().filter(s -> s == 500).count());
             return statuses;
         }
     }
@@ -611,7 +655,7 @@ class FakeCloudflareQueuesTest {
 
     @Test
     void close_stopsServing_andIsIdempotent() throws Exception {
-        String url = fake.baseUrl();
+        String url = fake.baseUrl().toString();
         fake.close();
         fake.close();
 

@@ -1,7 +1,7 @@
 package ai.rootkey.connector.testkit;
 
-import ai.rootkey.connector.testkit.FakeRootkeyApi.Fault;
 import ai.rootkey.connector.testkit.FakeRootkeyApi.Rejection;
+import ai.rootkey.connector.testkit.Fault;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -160,16 +160,16 @@ class FakeRootkeyApiTest {
     }
 
     @Test
-    void rejectApiKey_simulatesRevocation_untilAccepted() throws Exception {
-        api.rejectApiKey();
+    void refuseCredentials_simulatesRevocation_untilAccepted() throws Exception {
+        api.refuseCredentials();
         assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(401);
-        api.acceptApiKey();
+        api.acceptCredentials();
         assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(201);
     }
 
     @Test
     void apiKeyRotation_acceptsOnlyTheNewKey() throws Exception {
-        api.apiKey("rotated");
+        api.rotateCredentials("rotated");
         assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(401);
         HttpResponse<String> response = send(request(body("file", "a", new byte[1]), "x-api-key", "rotated",
                 "x-rootkey-source-bucket", "b", "x-rootkey-source-key", "k"));
@@ -366,8 +366,8 @@ class FakeRootkeyApiTest {
 
     @Test
     void failNext_appliesScriptedFaultsInOrder_thenServesNormally() throws Exception {
-        api.failNext(2, Fault.serviceUnavailable());
-        api.failNext(1, Fault.tooManyRequests(Duration.ofMillis(1500)));
+        api.failNext(2, Fault.status(503));
+        api.failNext(1, Fault.status(429, Duration.ofMillis(1500)));
         byte[] body = body("file", "a", new byte[1]);
 
         List<HttpResponse<String>> responses = new ArrayList<>();
@@ -377,31 +377,31 @@ class FakeRootkeyApiTest {
 
         assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(503, 503, 429, 201);
         assertThat(responses.get(2).headers().firstValue("Retry-After")).contains("2");
-        assertThat(api.injectedFaults()).containsExactly(Fault.serviceUnavailable(), Fault.serviceUnavailable(),
-                Fault.tooManyRequests(Duration.ofMillis(1500)));
+        assertThat(api.injectedFaults()).containsExactly(Fault.status(503), Fault.status(503),
+                Fault.status(429, Duration.ofMillis(1500)));
         assertThat(api.files()).hasSize(1);
     }
 
     @Test
     void unauthorizedAndBadRequestFaults() throws Exception {
-        api.failNext(1, Fault.unauthorized());
-        api.failNext(1, Fault.badRequest());
+        api.failNext(1, Fault.status(401));
+        api.failNext(1, Fault.status(400));
         assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(401);
         assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(400);
     }
 
     @Test
     void resetFault_dropsTheConnection_clientSeesIOException() {
-        api.failNext(1, Fault.reset());
+        api.failNext(1, Fault.resetMidBody());
         byte[] body = body("file", "a", new byte[1024 * 1024]);
         assertThatThrownBy(() -> post(body, headers("b", "k"))).isInstanceOf(IOException.class);
         assertThat(api.files()).isEmpty();
-        assertThat(api.injectedFaults()).containsExactly(Fault.reset());
+        assertThat(api.injectedFaults()).containsExactly(Fault.resetMidBody());
     }
 
     @Test
     void resetFault_onASmallBody_alsoSurfacesAsIOException() {
-        api.failNext(1, Fault.reset());
+        api.failNext(1, Fault.resetMidBody());
         assertThatThrownBy(() -> post(body("file", "a", new byte[10]), headers("b", "k")))
                 .isInstanceOf(IOException.class);
     }
@@ -417,6 +417,57 @@ class FakeRootkeyApiTest {
     }
 
     @Test
+    void dropBeforeApply_closesTheConnection_andRecordsNothing() {
+        api.failNext(1, Fault.dropBeforeApply());
+        assertThatThrownBy(() -> post(body("file", "a", new byte[10]), headers("b", "k")))
+                .isInstanceOf(IOException.class);
+        assertThat(api.files()).isEmpty();
+        assertThat(api.injectedFaults()).containsExactly(Fault.dropBeforeApply());
+    }
+
+    @Test
+    void dropAfterApply_recordsTheUpload_losesTheReply_andTheRetryIsADuplicate() throws Exception {
+        api.failNext(1, Fault.dropAfterApply());
+        byte[] body = body("file", "a", new byte[10]);
+        assertThatThrownBy(() -> post(body, headers("b", "k"))).isInstanceOf(IOException.class);
+        assertThat(api.files()).hasSize(1);
+        assertThat(post(body, headers("b", "k")).statusCode()).isEqualTo(200);
+        assertThat(api.duplicates()).hasSize(1);
+    }
+
+    @Test
+    void faultsAServerCannotShow_areRefused_namingTheFake() {
+        assertThatThrownBy(() -> api.failNext(1, Fault.exception(() -> new IOException("x"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("FakeRootkeyApi cannot inject exception: a server cannot throw");
+        assertThatThrownBy(() -> api.faultRate(0.5, Fault.dropAfterApply(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("FakeRootkeyApi cannot inject dropAfterApply(1 chunks)");
+        assertThat(api.injectedFaults()).isEmpty();
+    }
+
+    @Test
+    void scriptingReturnsTheFake_forChaining() throws Exception {
+        assertThat(api.failNext(1, Fault.status(503)).failNext(1, Fault.status(502))).isSameAs(api);
+        assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(503);
+        assertThat(post(body("file", "a", new byte[1]), headers("b", "k")).statusCode()).isEqualTo(502);
+    }
+
+    @Test
+    void starting_setsNoSystemProperty() {
+        String before = System.getProperties().getProperty("sun.net.httpserver.nodelay");
+        System.getProperties().remove("sun.net.httpserver.nodelay");
+        try (FakeRootkeyApi other = FakeRootkeyApi.builder().build().start()) {
+            assertThat(other.port()).isPositive();
+            assertThat(System.getProperties()).doesNotContainKey("sun.net.httpserver.nodelay");
+        } finally {
+            if (before != null) {
+                System.setProperty("sun.net.httpserver.nodelay", before);
+            }
+        }
+    }
+
+    @Test
     void stallBodyFault_pausesReading_thenAccepts() throws Exception {
         api.failNext(1, Fault.stallBody(Duration.ofMillis(200)));
         byte[] content = new byte[512 * 1024];
@@ -426,7 +477,7 @@ class FakeRootkeyApiTest {
     }
 
     @Test
-    void randomFaults_followTheSeed() throws Exception {
+    void faultRate_followsTheSeed() throws Exception {
         List<Fault> first = randomFaultRun(7);
         List<Fault> second = randomFaultRun(7);
         assertThat(first).isNotEmpty().isEqualTo(second);
@@ -434,7 +485,7 @@ class FakeRootkeyApiTest {
 
     private List<Fault> randomFaultRun(long seed) throws Exception {
         try (FakeRootkeyApi fake = FakeRootkeyApi.builder().apiKey(KEY).seed(seed).build().start()) {
-            fake.faultRate(0.5, Fault.serviceUnavailable(), Fault.status(502), Fault.tooManyRequests(Duration.ZERO));
+            fake.faultRate(0.5, Fault.status(503), Fault.status(502), Fault.status(429, Duration.ZERO));
             for (int i = 0; i < 30; i++) {
                 send(HttpRequest.newBuilder(fake.uploadUrl()).header("x-api-key", KEY).build());
             }
@@ -479,7 +530,7 @@ class FakeRootkeyApiTest {
     void awaitFiles_failsAfterTheDeadline_namingTheSeed() {
         assertThatThrownBy(() -> api.awaitFiles(1, Duration.ofMillis(50)))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("expected 1 accepted uploads")
+                .hasMessageContaining("expected at least 1 accepted uploads")
                 .hasMessageContaining("seed 42");
     }
 

@@ -3,8 +3,8 @@ package ai.rootkey.connector.examples;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.Outcome;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.LogCapture;
 import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +48,7 @@ class ConnectorWiringTest {
     @Test
     void transientApiErrors_areRetried_andTheAuditLogSeesEachContractOnce() {
         kit.bucket().put("contracts/acme/msa-signed.pdf", "%PDF-1.7 signed");
-        kit.anchorer().failNext(2, AnchorFault.status(503));
+        kit.anchorer().failNext(2, Fault.status(503));
         List<Outcome> outcomes = new ArrayList<>();
         try (LogCapture audit = new LogCapture("audit.contracts", Level.INFO)) {
             ConnectorListener recorder = new ConnectorListener() {

@@ -10,9 +10,8 @@ import ai.rootkey.connector.cli.demo.SampleSet.Expect;
 import ai.rootkey.connector.cli.demo.SampleSet.Sample;
 import ai.rootkey.connector.local.LoopbackStack;
 import ai.rootkey.connector.r2.R2Connector;
-import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.testkit.ReceivedFile;
 
 import java.io.PrintStream;
@@ -137,9 +136,9 @@ public final class DemoRun {
         if (options.faultRate() <= 0) {
             return;
         }
-        stack.api().faultRate(options.faultRate(), FakeRootkeyApi.Fault.serviceUnavailable(),
-                FakeRootkeyApi.Fault.tooManyRequests(Duration.ofSeconds(1)), FakeRootkeyApi.Fault.reset());
-        stack.queues().faultRate(QueueEndpoint.PULL, options.faultRate() / 2, QueueFault.serverError(503));
+        stack.api().faultRate(options.faultRate(), Fault.status(503),
+                Fault.status(429, Duration.ofSeconds(1)), Fault.resetMidBody());
+        stack.queues().faultRate(QueueEndpoint.PULL, options.faultRate() / 2, Fault.status(503));
         out.println(String.format(Locale.ROOT, "Injecting faults: %.0f%% of uploads (503, 429, reset), %.0f%% of "
                 + "pulls (503); seed %d", options.faultRate() * 100, options.faultRate() * 50, options.seed()));
     }

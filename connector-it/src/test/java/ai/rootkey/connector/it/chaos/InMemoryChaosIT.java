@@ -6,6 +6,7 @@ import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.Verdict;
+import ai.rootkey.connector.it.Hashes;
 import ai.rootkey.connector.it.NastyKeys;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.ApiUpload;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.DeadLetter;
@@ -13,14 +14,13 @@ import ai.rootkey.connector.it.chaos.ChaosInvariants.QueueEnd;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.Truth;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.Version;
 import ai.rootkey.connector.r2.R2EventCodec;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.InMemoryBucket;
 import ai.rootkey.connector.testkit.InMemoryQueue;
 import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.RecordingAnchorer;
-import ai.rootkey.connector.testkit.internal.Digests;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -78,17 +78,17 @@ class InMemoryChaosIT {
         kit = ConnectorTestKit.builder().seed(SEED).retainContent(false).visibilityTimeout(VISIBILITY)
                 .maxRetries(MAX_RETRIES).build();
         try {
-            kit.anchorer().randomFaults(SEED, 0.12,
-                    AnchorFault.status(429, Duration.ofSeconds(3)), AnchorFault.status(429, Duration.ofSeconds(30)),
-                    AnchorFault.status(503), AnchorFault.status(500), AnchorFault.status(400), AnchorFault.status(404),
-                    AnchorFault.exception(() -> new IOException("connection reset by peer (injected)")),
-                    AnchorFault.exception(() -> new SocketTimeoutException("read timed out (injected)")),
-                    AnchorFault.resetMidStream(), AnchorFault.resetMidStream(),
-                    AnchorFault.latency(Duration.ofMillis(2)), AnchorFault.latency(Duration.ofMillis(6)),
-                    AnchorFault.latency(Duration.ofMillis(1)), AnchorFault.status(503),
-                    AnchorFault.status(401), AnchorFault.status(502), AnchorFault.status(429, Duration.ofSeconds(1)),
-                    AnchorFault.exception(() -> new IOException("broken pipe (injected)")),
-                    AnchorFault.latency(Duration.ofMillis(3)), AnchorFault.status(408));
+            kit.anchorer().faultRate(0.12,
+                    Fault.status(429, Duration.ofSeconds(3)), Fault.status(429, Duration.ofSeconds(30)),
+                    Fault.status(503), Fault.status(500), Fault.status(400), Fault.status(404),
+                    Fault.exception(() -> new IOException("connection reset by peer (injected)")),
+                    Fault.exception(() -> new SocketTimeoutException("read timed out (injected)")),
+                    Fault.resetMidBody(), Fault.resetMidBody(),
+                    Fault.latency(Duration.ofMillis(2)), Fault.latency(Duration.ofMillis(6)),
+                    Fault.latency(Duration.ofMillis(1)), Fault.status(503),
+                    Fault.status(401), Fault.status(502), Fault.status(429, Duration.ofSeconds(1)),
+                    Fault.exception(() -> new IOException("broken pipe (injected)")),
+                    Fault.latency(Duration.ofMillis(3)), Fault.status(408));
             run();
         } finally {
             instances.forEach(ChaosInstance::bury);
@@ -115,7 +115,7 @@ class InMemoryChaosIT {
         // and hands back everything it holds undecided on a last attempt, which must be requeued, not dead-lettered.
         publishWave(perWave);
         ChaosPlan.deliverAndHandBack(kit.queue(), MAX_RETRIES);
-        kit.anchorer().failNext(1, AnchorFault.status(401));
+        kit.anchorer().failNext(1, Fault.status(401));
         ChaosInstance a = startInstance();
         ChaosInstance b = startInstance();
         ChaosInstance c = startInstance();
@@ -269,7 +269,7 @@ class InMemoryChaosIT {
                             String eTag = bucket.copy(existing, copy);
                             // What was copied: the source may have changed since this thread last looked at it
                             // (a before-read hook on an engine thread), and nothing writes the new key meanwhile.
-                            written.add(new Version(copy, eTag, Digests.sha256Hex(bucket.get(copy).orElseThrow())));
+                            written.add(new Version(copy, eTag, Hashes.sha256Hex(bucket.get(copy).orElseThrow())));
                             keys.add(copy);
                             published++;
                         } catch (IllegalArgumentException goneMeanwhile) {
@@ -285,7 +285,7 @@ class InMemoryChaosIT {
                     byte[] whole = new byte[p1.length + p2.length];
                     System.arraycopy(p1, 0, whole, 0, p1.length);
                     System.arraycopy(p2, 0, whole, p1.length, p2.length);
-                    written.add(new Version(key, eTag, Digests.sha256Hex(whole)));
+                    written.add(new Version(key, eTag, Hashes.sha256Hex(whole)));
                     published++;
                 }
                 case GARBAGE -> {
@@ -321,7 +321,7 @@ class InMemoryChaosIT {
 
     private void put(String key, byte[] content) {
         String eTag = kit.bucket().put(key, content);
-        written.add(new Version(key, eTag, Digests.sha256Hex(content)));
+        written.add(new Version(key, eTag, Hashes.sha256Hex(content)));
         announced.add(ObjectEvent.builder().bucket(BUCKET).key(key).size(content.length).eTag(eTag)
                 .eventTime(kit.clock().instant()).build());
         keys.add(key);
@@ -335,7 +335,7 @@ class InMemoryChaosIT {
     }
 
     private static Version version(String key, byte[] content) {
-        return new Version(key, Digests.md5Hex(content), Digests.sha256Hex(content));
+        return new Version(key, Hashes.md5Hex(content), Hashes.sha256Hex(content));
     }
 
     private void scheduleReadFaults(int count) {
@@ -349,15 +349,15 @@ class InMemoryChaosIT {
                         "InternalError", null, null, Verdict.transientFailure("s3_internalerror"))),
                 () -> fault("read.429", new DependencyException("GetObject: too many requests (injected)", 429,
                         null, Duration.ofSeconds(2), null)));
-        kit.bucket().failNextReads(count, () -> {
+        kit.bucket().failNextReads(count, Fault.exception(() -> {
             synchronized (faultRandom) {
                 return mix.get(faultRandom.nextInt(mix.size())).get();
             }
-        });
+        }));
         // Rarely, the store refuses the credentials for one read: the instance pauses, probes and resumes.
         if (random.nextInt(3) == 0) {
-            kit.bucket().failNextReads(1, () -> fault("read.403_access_denied", new DependencyException(
-                    "GetObject: AccessDenied (injected)", 403, "AccessDenied", null, null)));
+            kit.bucket().failNextReads(1, Fault.exception(() -> fault("read.403_access_denied", new DependencyException(
+                    "GetObject: AccessDenied (injected)", 403, "AccessDenied", null, null))));
         }
     }
 
@@ -372,7 +372,7 @@ class InMemoryChaosIT {
         Map<String, Version> live = new LinkedHashMap<>();
         for (String key : kit.bucket().keys()) {
             byte[] content = kit.bucket().get(key).orElseThrow();
-            live.put(key, new Version(key, kit.bucket().eTag(key).orElseThrow(), Digests.sha256Hex(content)));
+            live.put(key, new Version(key, kit.bucket().eTag(key).orElseThrow(), Hashes.sha256Hex(content)));
         }
         return new Truth(BUCKET, live, Set.copyOf(written), FILTERED_OUT);
     }
@@ -388,8 +388,8 @@ class InMemoryChaosIT {
     }
 
     private List<ApiUpload> apiUploads() {
-        Map<String, Long> faults = kit.anchorer().faultsInjected().entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(e -> "upload." + e.getKey(), e -> (long) e.getValue()));
+        Map<String, Long> faults = new LinkedHashMap<>();
+        kit.anchorer().injectedFaults().forEach(f -> faults.merge("upload." + f, 1L, Long::sum));
         faults.forEach(ledger::faults);
         return kit.anchorer().uploads().stream()
                 .map(u -> new ApiUpload(u.source().bucket(), u.source().key(), u.source().eTag(), u.sha256()))

@@ -5,6 +5,7 @@ import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.RetryPolicy;
+import ai.rootkey.connector.it.Hashes;
 import ai.rootkey.connector.it.NastyKeys;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.ApiUpload;
 import ai.rootkey.connector.it.chaos.ChaosInvariants.DeadLetter;
@@ -19,11 +20,9 @@ import ai.rootkey.connector.r2.RootkeyAnchorer;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.FakeQueue;
-import ai.rootkey.connector.testkit.FakeRootkeyApi.Fault;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import ai.rootkey.connector.testkit.QueueMessage;
-import ai.rootkey.connector.testkit.internal.Digests;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -109,15 +108,15 @@ class LoopbackChaosIT {
     }
 
     private void injectFaults() {
-        stack.queues().faultRate(QueueEndpoint.PULL, 0.08, QueueFault.serverError(503), QueueFault.serverError(500),
-                QueueFault.dropConnection(), QueueFault.dropAfterApply(), QueueFault.tooManyRequests(Duration.ofSeconds(1)),
-                QueueFault.latency(Duration.ofMillis(30)));
-        stack.queues().faultRate(QueueEndpoint.ACK, 0.08, QueueFault.serverError(502), QueueFault.dropConnection(),
-                QueueFault.dropAfterApply(), QueueFault.dropAfterApply(), QueueFault.latency(Duration.ofMillis(30)));
-        stack.api().faultRate(0.12, Fault.tooManyRequests(Duration.ofSeconds(1)), Fault.tooManyRequests(Duration.ofSeconds(2)),
-                Fault.serviceUnavailable(), Fault.status(500), Fault.status(502), Fault.reset(), Fault.reset(),
-                Fault.latency(Duration.ofMillis(40)), Fault.stallBody(Duration.ofMillis(150)), Fault.badRequest(),
-                Fault.unauthorized());
+        stack.queues().faultRate(QueueEndpoint.PULL, 0.08, Fault.status(503), Fault.status(500),
+                Fault.dropBeforeApply(), Fault.dropAfterApply(), Fault.status(429, Duration.ofSeconds(1)),
+                Fault.latency(Duration.ofMillis(30)));
+        stack.queues().faultRate(QueueEndpoint.ACK, 0.08, Fault.status(502), Fault.dropBeforeApply(),
+                Fault.dropAfterApply(), Fault.dropAfterApply(), Fault.latency(Duration.ofMillis(30)));
+        stack.api().faultRate(0.12, Fault.status(429, Duration.ofSeconds(1)), Fault.status(429, Duration.ofSeconds(2)),
+                Fault.status(503), Fault.status(500), Fault.status(502), Fault.resetMidBody(), Fault.resetMidBody(),
+                Fault.latency(Duration.ofMillis(40)), Fault.stallBody(Duration.ofMillis(150)), Fault.status(400),
+                Fault.status(401));
     }
 
     /**
@@ -132,7 +131,7 @@ class LoopbackChaosIT {
                 .visibilityTimeout(VISIBILITY).build()) {
             ChaosPlan.deliverAndHandBack(direct, MAX_RETRIES);
         }
-        stack.api().failNext(1, Fault.unauthorized());
+        stack.api().failNext(1, Fault.status(401));
     }
 
     private void run() {
@@ -249,7 +248,7 @@ class LoopbackChaosIT {
                     byte[] first = content(random.nextInt(4096));
                     byte[] second = content(1 + random.nextInt(4096));
                     String firstETag = stack.putSilently(key, first);
-                    written.add(new Version(key, firstETag, Digests.sha256Hex(first)));
+                    written.add(new Version(key, firstETag, Hashes.sha256Hex(first)));
                     putSilently(key, second);
                     announce(event(key, first.length, firstETag));
                 }
@@ -257,7 +256,7 @@ class LoopbackChaosIT {
                     String key = newKey("doomed");
                     byte[] doomed = content(random.nextInt(2048));
                     String eTag = stack.putSilently(key, doomed);
-                    written.add(new Version(key, eTag, Digests.sha256Hex(doomed)));
+                    written.add(new Version(key, eTag, Hashes.sha256Hex(doomed)));
                     stack.deleteSilently(key);
                     announce(event(key, doomed.length, eTag));
                 }
@@ -310,7 +309,7 @@ class LoopbackChaosIT {
 
     private void put(String key, byte[] content) {
         String eTag = stack.put(key, content);
-        Version version = new Version(key, eTag, Digests.sha256Hex(content));
+        Version version = new Version(key, eTag, Hashes.sha256Hex(content));
         written.add(version);
         live.put(key, version);
         announced.add(event(key, content.length, eTag));
@@ -319,7 +318,7 @@ class LoopbackChaosIT {
 
     private void putSilently(String key, byte[] content) {
         String eTag = stack.putSilently(key, content);
-        Version version = new Version(key, eTag, Digests.sha256Hex(content));
+        Version version = new Version(key, eTag, Hashes.sha256Hex(content));
         written.add(version);
         live.put(key, version);
     }
@@ -344,9 +343,9 @@ class LoopbackChaosIT {
     // ------------------------------------------------------------------ the end state
 
     private void countFakeFaults() {
-        for (QueueFault.Kind kind : QueueFault.Kind.values()) {
-            ledger.faults("queue." + kind.name().toLowerCase(), stack.queues().faultsInjected(kind));
-        }
+        Map<String, Long> queue = new LinkedHashMap<>();
+        stack.queues().injectedFaults().forEach(f -> queue.merge("queue." + f, 1L, Long::sum));
+        queue.forEach(ledger::faults);
         Map<String, Long> api = new LinkedHashMap<>();
         stack.api().injectedFaults().forEach(f -> api.merge("api." + f, 1L, Long::sum));
         api.forEach(ledger::faults);

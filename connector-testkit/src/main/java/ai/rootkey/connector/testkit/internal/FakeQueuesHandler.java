@@ -1,8 +1,8 @@
 package ai.rootkey.connector.testkit.internal;
 
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueConsumerSettings;
 import ai.rootkey.connector.testkit.QueueEndpoint;
-import ai.rootkey.connector.testkit.QueueFault;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,11 +51,11 @@ public final class FakeQueuesHandler implements HttpHandler {
             "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/peek|messages/batch|consumers)$");
 
     private final QueueBroker store;
-    private final FakeQueuesFaults faults;
+    private final FaultPlan<QueueEndpoint> faults;
     private final String accountId;
     private final Map<QueueEndpoint, LongAdder> requests = new EnumMap<>(QueueEndpoint.class);
     private volatile String token;
-    private volatile boolean rejectingTokens;
+    private volatile boolean refusingCredentials;
 
     private record Reply(int status, JsonNode envelope, Map<String, String> headers) {
         static Reply ok(JsonNode result) {
@@ -76,7 +76,7 @@ public final class FakeQueuesHandler implements HttpHandler {
         }
     }
 
-    public FakeQueuesHandler(QueueBroker store, FakeQueuesFaults faults, String accountId, String token) {
+    public FakeQueuesHandler(QueueBroker store, FaultPlan<QueueEndpoint> faults, String accountId, String token) {
         this.store = Objects.requireNonNull(store, "store");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.accountId = Objects.requireNonNull(accountId, "accountId");
@@ -94,8 +94,34 @@ public final class FakeQueuesHandler implements HttpHandler {
         this.token = Objects.requireNonNull(newToken, "token");
     }
 
-    public void rejectingTokens(boolean reject) {
-        this.rejectingTokens = reject;
+    public boolean refusingCredentials() {
+        return refusingCredentials;
+    }
+
+    public void refusingCredentials(boolean refuse) {
+        this.refusingCredentials = refuse;
+    }
+
+    /** Checks that the Cloudflare Queues fake can show {@code fault}. */
+    public static void check(Fault fault) {
+        switch (fault.kind()) {
+            case STATUS:
+            case LATENCY:
+            case DROP_BEFORE_APPLY:
+                return;
+            case DROP_AFTER_APPLY:
+                if (fault.appliedChunks().isPresent()) {
+                    throw FaultPlan.unsupported("FakeCloudflareQueues", fault, "each request is applied whole; "
+                            + "use dropAfterApply() on the request that should lose its reply");
+                }
+                return;
+            case EXCEPTION:
+                throw FaultPlan.unsupported("FakeCloudflareQueues", fault, "a server cannot throw in its client; "
+                        + "use status, dropBeforeApply, dropAfterApply or latency");
+            default:
+                throw FaultPlan.unsupported("FakeCloudflareQueues", fault, "queue requests and replies are small "
+                        + "JSON documents read whole; use status, dropBeforeApply, dropAfterApply or latency");
+        }
     }
 
     public long requestCount(QueueEndpoint endpoint) {
@@ -139,10 +165,10 @@ public final class FakeQueuesHandler implements HttpHandler {
             send(exchange, Reply.error(413, CODE_BAD_REQUEST, "request body larger than " + MAX_REQUEST_BYTES + " bytes"));
             return;
         }
-        Optional<QueueFault> fault = faults.next(endpoint);
+        Optional<Fault> fault = faults.next(endpoint);
         boolean dropAfterApply = false;
         if (fault.isPresent()) {
-            QueueFault f = fault.get();
+            Fault f = fault.get();
             switch (f.kind()) {
                 case LATENCY:
                     try {
@@ -152,18 +178,8 @@ public final class FakeQueuesHandler implements HttpHandler {
                         return; // shutting down: the connection is closed without a reply
                     }
                     break;
-                case SERVER_ERROR:
-                    send(exchange, Reply.error(f.status(), CODE_SERVER, "Internal server error (injected by the fake)"));
-                    return;
-                case TOO_MANY_REQUESTS: {
-                    long seconds = f.duration().getSeconds() + (f.duration().getNano() > 0 ? 1 : 0);
-                    Reply r = Reply.error(429, CODE_RATE_LIMITED,
-                            "Please wait and consider throttling your request speed (injected by the fake)");
-                    send(exchange, new Reply(r.status(), r.envelope(), Map.of("Retry-After", Long.toString(seconds))));
-                    return;
-                }
-                case FORBIDDEN:
-                    send(exchange, Reply.error(403, CODE_AUTH, "Authentication error"));
+                case STATUS:
+                    send(exchange, injected(f));
                     return;
                 case DROP_BEFORE_APPLY:
                     return; // handle() closes the exchange before any reply: the client sees the connection drop
@@ -171,7 +187,7 @@ public final class FakeQueuesHandler implements HttpHandler {
                     dropAfterApply = true;
                     break;
                 default:
-                    throw new IllegalStateException("unknown fault " + f);
+                    throw new IllegalStateException("unchecked fault " + f);
             }
         }
         Reply reply = apply(exchange, route.group(1), route.group(2), operation, body);
@@ -180,9 +196,35 @@ public final class FakeQueuesHandler implements HttpHandler {
         }
     }
 
+    /**
+     * The error envelope Cloudflare sends with an injected status: the authentication error (code 10000) for 401
+     * and 403, rate limiting for 429, not found for 404, a server error for 5xx, a bad request otherwise; with
+     * {@code Retry-After} in whole seconds (rounded up) when the fault has one.
+     */
+    private static Reply injected(Fault f) {
+        int status = f.status().getAsInt();
+        Reply r;
+        if (status == 401 || status == 403) {
+            r = Reply.error(status, CODE_AUTH, "Authentication error");
+        } else if (status == 429) {
+            r = Reply.error(status, CODE_RATE_LIMITED,
+                    "Please wait and consider throttling your request speed (injected by the fake)");
+        } else if (status == 404) {
+            r = Reply.error(status, CODE_QUEUE_NOT_FOUND, "Queue not found (injected by the fake)");
+        } else if (status >= 500) {
+            r = Reply.error(status, CODE_SERVER, "Internal server error (injected by the fake)");
+        } else {
+            r = Reply.error(status, CODE_BAD_REQUEST, "Bad request (injected by the fake)");
+        }
+        return f.retryAfter()
+                .map(d -> new Reply(r.status(), r.envelope(), Map.of("Retry-After",
+                        Long.toString(d.getSeconds() + (d.getNano() > 0 ? 1 : 0)))))
+                .orElse(r);
+    }
+
     private Reply apply(HttpExchange exchange, String account, String queueId, String operation, byte[] body) {
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (rejectingTokens || auth == null || !auth.equals("Bearer " + token)) {
+        if (refusingCredentials || auth == null || !auth.equals("Bearer " + token)) {
             return Reply.error(401, CODE_AUTH, "Authentication error");
         }
         if (!account.equals(accountId)) {

@@ -38,7 +38,7 @@ class FakeQueuesMainTest {
 
             assertThat(env).containsKeys("CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN",
                     "R2_QUEUE_ID", "R2_DLQ_ID", "ROOTKEY_ALLOW_INSECURE_LOOPBACK");
-            assertThat(env.get("CLOUDFLARE_API_BASE_URL")).isEqualTo(fake.baseUrl()).startsWith("http://127.0.0.1:");
+            assertThat(env.get("CLOUDFLARE_API_BASE_URL")).isEqualTo(fake.baseUrl().toString()).startsWith("http://127.0.0.1:");
             assertThat(env.get("CLOUDFLARE_API_TOKEN")).isEqualTo("tok-123");
             assertThat(fake.queue(env.get("R2_QUEUE_ID")).consumer().maxRetries()).isEqualTo(7);
             assertThat(fake.queue(env.get("R2_QUEUE_ID")).consumer().deadLetterQueue())

@@ -4,7 +4,7 @@ import ai.rootkey.connector.local.LoopbackStack;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.rootkey.connector.testkit.Await;
-import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.Fault;
 import ai.rootkey.connector.testkit.QueueMessage;
 import ai.rootkey.connector.testkit.ReceivedFile;
 import org.junit.jupiter.api.AfterAll;
@@ -103,14 +103,14 @@ class PdfAnchoringLoopbackTest {
         assertThat(up.path("details").path("anchored").asLong()).isEqualTo(1);
 
         // The API key is revoked: the connector pauses without acknowledging anything, and health says why.
-        STACK.api().rejectApiKey();
+        STACK.api().refuseCredentials();
         STACK.put("invoices/2026/0002.pdf", "%PDF-1.7 invoice 2".getBytes(StandardCharsets.UTF_8));
         JsonNode down = connectorHealth(awaitHealth(503));
         assertThat(down.path("status").asText()).isEqualTo("DOWN");
         assertThat(down.path("details").path("reason").asText()).contains("rejects the API key (401)");
 
         // The key works again: the probe notices, the connector resumes and anchors what waited.
-        STACK.api().acceptApiKey();
+        STACK.api().acceptCredentials();
         assertThat(connectorHealth(awaitHealth(200)).path("details").path("state").asText()).isEqualTo("UP");
         STACK.api().awaitFiles(2, Duration.ofSeconds(30));
 
@@ -118,7 +118,7 @@ class PdfAnchoringLoopbackTest {
         assertThat(get("/actuator/metrics/rootkey.connector.deliveries").body()).contains("\"outcome\"");
 
         // Shutdown while uploads are in flight: they finish and are acknowledged, the rest goes back to the queue.
-        STACK.api().failNext(3, FakeRootkeyApi.Fault.latency(Duration.ofMillis(800)));
+        STACK.api().failNext(3, Fault.latency(Duration.ofMillis(800)));
         int requestsBefore = STACK.api().requestCount();
         Set<String> burst = IntStream.range(3, 9).mapToObj(i -> "invoices/2026/000" + i + ".pdf")
                 .collect(Collectors.toCollection(HashSet::new));

@@ -3,8 +3,8 @@ package ai.rootkey.connector.examples.spring;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
 import ai.rootkey.connector.spring.test.AutoConfigureConnectorTestKit;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -40,7 +40,7 @@ class PdfAnchoringTestKitTest {
 
     @Test
     void anchorsOnlyThePdfsUnderInvoices_andAuditsThem_evenAfterARetry() {
-        kit.anchorer().failNext(1, AnchorFault.status(503));
+        kit.anchorer().failNext(1, Fault.status(503));
         kit.bucket().put("invoices/2026/0001.pdf", "%PDF-1.7 first");
         kit.bucket().put("invoices/2026/0002.PDF", "%PDF-1.7 second");
         kit.bucket().put("invoices/2026/notes.txt", "not a pdf");

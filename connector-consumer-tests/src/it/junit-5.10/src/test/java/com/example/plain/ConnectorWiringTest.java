@@ -2,8 +2,8 @@ package com.example.plain;
 
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.EventFilter;
-import ai.rootkey.connector.testkit.AnchorFault;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
+import ai.rootkey.connector.testkit.Fault;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,7 +21,7 @@ class ConnectorWiringTest {
         try (ConnectorTestKit kit = ConnectorTestKit.create()) {
             kit.bucket().put("docs/a.pdf", "%PDF-1.7");
             kit.bucket().put("docs/b.txt", "text");
-            kit.anchorer().failNext(2, AnchorFault.status(503));
+            kit.anchorer().failNext(2, Fault.status(503));
             Connector connector = kit.start(b -> b.filter(EventFilter.suffix(".pdf")));
             kit.runUntilIdle(connector);
             assertThat(kit.anchorer().anchoredKeys()).containsExactly("docs/a.pdf");
