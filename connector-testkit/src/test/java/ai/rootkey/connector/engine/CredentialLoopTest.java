@@ -88,6 +88,30 @@ class CredentialLoopTest {
     }
 
     /**
+     * With attempts to spare (so no requeue or ack can hide it), the probe schedule alone decides how many trials
+     * ten refused minutes cost: doubling from 15 s gives a handful; a fixed 15 s interval would give about forty.
+     */
+    @Test
+    void aProbeThatKeepsPassingWhileUploadsAreRefused_isTrustedLessEachTime() {
+        ConnectorTestKit patient = ConnectorTestKit.builder().maxRetries(100).build();
+        try (patient) {
+            patient.bucket().put("docs/only.pdf", "content");
+            RefusingAnchorer anchorer = new RefusingAnchorer(patient.anchorer(), patient.clock(),
+                    patient.clock().instant().plus(Duration.ofMinutes(10)));
+            Connector connector = patient.start(b -> b.anchorer(anchorer).listener(listener)
+                    .probeInterval(Duration.ofMillis(20)));
+            Await.until(() -> !patient.clock().instant().isBefore(anchorer.refusedUntil), Duration.ofSeconds(30),
+                    "ten minutes of refused uploads");
+
+            assertThat(anchorer.refused.get()).as("trials in ten minutes").isBetween(2, 8);
+            assertThat(listener.healthChanges()).extracting(Health::reason).anySatisfy(r -> assertThat(r)
+                    .contains("the probe passes but uploads are still refused").contains("probing every"));
+            patient.runUntilIdle(connector);
+            assertThat(patient.anchorer().anchoredKeys()).containsExactly("docs/only.pdf");
+        }
+    }
+
+    /**
      * Answers 401 until {@code refusedUntil} on the test clock, while its probe always passes. Each call moves the
      * test clock forward by the real time since the previous call, sped up {@value #SPEED_UP} times, so the number of
      * trials in ten test minutes is what the engine's probe schedule allows.

@@ -39,8 +39,10 @@ class NothingLostProperties {
 
     @Property(tries = 40, seed = "2026112921")
     void randomEventsAndFaults_loseNothing(@ForAll("ops") List<Op> ops, @ForAll long seed,
-                                           @ForAll @IntRange(min = 1, max = 8) int concurrency) {
-        run(ops, seed, concurrency);
+                                           @ForAll @IntRange(min = 1, max = 8) int concurrency,
+                                           @ForAll @IntRange(min = 0, max = 5) int maxRetries) {
+        // Few retries make last attempts common, where a pause, a close or a lost lease must requeue (rule 10).
+        run(ops, seed, concurrency, maxRetries);
     }
 
     /**
@@ -50,12 +52,12 @@ class NothingLostProperties {
      */
     @Example
     void seed10877_singlePut_concurrencyOne() {
-        run(List.of(Op.PUT), 10877L, 1);
+        run(List.of(Op.PUT), 10877L, 1, 5);
     }
 
-    private static void run(List<Op> ops, long seed, int concurrency) {
+    private static void run(List<Op> ops, long seed, int concurrency, int maxRetries) {
         Random random = new Random(seed);
-        try (ConnectorTestKit kit = ConnectorTestKit.builder().seed(seed).build()) {
+        try (ConnectorTestKit kit = ConnectorTestKit.builder().seed(seed).maxRetries(maxRetries).build()) {
             int n = 0;
             for (Op op : ops) {
                 String key = "k/" + random.nextInt(12);

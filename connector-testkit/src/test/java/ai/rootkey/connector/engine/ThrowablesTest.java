@@ -8,6 +8,7 @@ import ai.rootkey.connector.ConnectorListener;
 import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.FailureClassifier;
 import ai.rootkey.connector.Health;
+import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.ObjectReader;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Receipt;
@@ -15,6 +16,7 @@ import ai.rootkey.connector.StoredObject;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.Fault;
+import ai.rootkey.connector.testkit.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -151,6 +153,52 @@ class ThrowablesTest {
                 }
             }
         };
+    }
+
+    /** The other listeners still hear of every outcome, and the error is a listener failure, not a worker's. */
+    @Test
+    void anAssertionErrorFromOneListener_doesNotHideOutcomesFromTheNext() {
+        for (int i = 0; i < 10; i++) {
+            kit.bucket().put("f/" + i, "x");
+        }
+        RecordingListener after = new RecordingListener();
+        ConnectorListener throwing = new ConnectorListener() {
+            @Override
+            public void onOutcome(Outcome outcome) {
+                throw new AssertionError("listener assertion");
+            }
+        };
+        try (LogCapture logs = LogCapture.connector()) {
+            Connector connector = kit.start(b -> b.listener(throwing).listener(after));
+            kit.runUntilIdle(connector);
+
+            assertThat(after.of(Outcome.Kind.ANCHORED)).hasSize(10);
+            assertThat(logs.lines("rootkey.listener.failed")).isNotEmpty();
+            assertThat(logs.lines("rootkey.connector.worker_failed")).isEmpty();
+        }
+    }
+
+    /** A twin parked behind an anchored delivery is skipped as a duplicate; a listener's error there strands none. */
+    @Test
+    void anAssertionErrorOnADuplicateSkip_stillSettlesEveryTwin() {
+        String eTag = kit.bucket().put("dup.pdf", "content");
+        ObjectEvent again = ObjectEvent.builder().bucket(kit.bucket().name()).key("dup.pdf").size(7).eTag(eTag)
+                .eventTime(kit.clock().instant()).build();
+        kit.queue().publish(again);
+        kit.queue().publish(again);
+        kit.anchorer().latency(Duration.ofMillis(100));
+        ConnectorListener throwing = new ConnectorListener() {
+            @Override
+            public void onOutcome(Outcome outcome) {
+                if (outcome.kind() == Outcome.Kind.SKIPPED) {
+                    throw new AssertionError("listener assertion on skip");
+                }
+            }
+        };
+        Connector connector = kit.start(b -> b.listener(throwing).concurrency(4));
+        kit.runUntilIdle(connector);
+
+        assertThat(kit.queue().acked()).hasSize(3);
     }
 
     @Test
