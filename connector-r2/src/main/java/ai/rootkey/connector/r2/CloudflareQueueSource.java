@@ -259,46 +259,12 @@ public final class CloudflareQueueSource implements EventSource {
      * Builds a {@link CloudflareQueueSource}. Setters reject bad values at once; {@link #build()} rejects missing
      * ones. Not thread-safe.
      */
-    public static final class Builder {
-        private final CloudflareApi.Builder api = CloudflareApi.builder().logger(LOG);
-        private String queueId;
-        private Secret apiToken;
+    public static final class Builder extends CloudflareAccessBuilder<Builder> {
         private Duration visibilityTimeout = DEFAULT_VISIBILITY_TIMEOUT;
         private R2EventCodec codec = R2EventCodec.standard();
-        private Clock clock = Clock.systemUTC();
 
         private Builder() {
-        }
-
-        /** The Cloudflare account id: 32 lowercase hex characters ({@code CLOUDFLARE_ACCOUNT_ID}). Required. */
-        public Builder accountId(String accountId) {
-            api.accountId(accountId);
-            return this;
-        }
-
-        /**
-         * The queue's id ({@code R2_QUEUE_ID}): 32 lowercase hex characters, the queue's id rather than its name.
-         * Required.
-         */
-        public Builder queueId(String queueId) {
-            this.queueId = CloudflareIds.requireQueueId(queueId, "queueId");
-            return this;
-        }
-
-        /** The API token, with Queues read and write ({@code CLOUDFLARE_API_TOKEN}). Required. */
-        public Builder apiToken(Secret apiToken) {
-            api.apiToken(apiToken);
-            this.apiToken = apiToken;
-            return this;
-        }
-
-        /**
-         * The API root, default {@link #DEFAULT_BASE_URL}; for staging, proxies and local stand-ins. Must be
-         * https unless {@link #allowInsecureLoopbackForTesting(boolean)} admits plain http to loopback.
-         */
-        public Builder baseUrl(URI baseUrl) {
-            api.baseUrl(baseUrl);
-            return this;
+            super(LOG);
         }
 
         /** As {@link #baseUrl(URI)}. */
@@ -309,16 +275,6 @@ public final class CloudflareQueueSource implements EventSource {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("baseUrl is not a URL: " + e.getMessage(), e);
             }
-        }
-
-        /**
-         * Allows a plain-http base URL to a loopback host (localhost, 127.0.0.0/8, ::1) only; for a local stand-in
-         * such as the test kit's fake. Never use it against a remote host: it cannot be, by construction.
-         * Default false.
-         */
-        public Builder allowInsecureLoopbackForTesting(boolean allow) {
-            api.allowInsecureLoopback(allow);
-            return this;
         }
 
         /**
@@ -350,17 +306,6 @@ public final class CloudflareQueueSource implements EventSource {
             return this;
         }
 
-        /**
-         * A client to use instead of building one; the source never closes it. It must not follow redirects: a
-         * redirect would carry the API token to another host.
-         *
-         * @throws IllegalArgumentException when the client follows redirects
-         */
-        public Builder httpClient(HttpClient httpClient) {
-            api.httpClient(httpClient);
-            return this;
-        }
-
         /** The event codec; default {@link R2EventCodec#standard()}. */
         public Builder codec(R2EventCodec codec) {
             this.codec = Objects.requireNonNull(codec, "codec");
@@ -375,13 +320,6 @@ public final class CloudflareQueueSource implements EventSource {
          */
         public Builder apiRetry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
             api.retry(new CloudflareApi.Retry(maxAttempts, initialBackoff, maxBackoff));
-            return this;
-        }
-
-        /** The clock for lease deadlines and {@code Retry-After} dates; default UTC system clock. */
-        public Builder clock(Clock clock) {
-            api.clock(clock);
-            this.clock = clock;
             return this;
         }
 

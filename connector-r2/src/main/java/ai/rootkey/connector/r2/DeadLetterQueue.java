@@ -436,14 +436,12 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     /** Builds a {@link DeadLetterQueue}. Setters reject bad values at once. Not thread-safe. */
-    public static final class Builder {
-        private final CloudflareApi.Builder api = CloudflareApi.builder().logger(LOG);
-        private String queueId;
+    public static final class Builder extends CloudflareAccessBuilder<Builder> {
         private String dlqId;
         private Duration lease = DEFAULT_LEASE;
-        private Clock clock = Clock.systemUTC();
 
         private Builder() {
+            super(LOG);
         }
 
         /**
@@ -459,49 +457,9 @@ public final class DeadLetterQueue implements AutoCloseable {
                     .baseUrl(config.apiBaseUrl()).allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
         }
 
-        /** The Cloudflare account id, 32 lowercase hex characters. Required. */
-        public Builder accountId(String accountId) {
-            api.accountId(accountId);
-            return this;
-        }
-
-        /** The event queue replays publish to ({@code R2_QUEUE_ID}), 32 lowercase hex characters. Required. */
-        public Builder queueId(String queueId) {
-            this.queueId = CloudflareIds.requireQueueId(queueId, "queueId");
-            return this;
-        }
-
         /** The dead-letter queue ({@code R2_DLQ_ID}), 32 lowercase hex characters. Required. */
         public Builder dlqId(String dlqId) {
             this.dlqId = CloudflareIds.requireQueueId(dlqId, "dlqId");
-            return this;
-        }
-
-        /** The API token, with Queues read and write. Required. */
-        public Builder apiToken(Secret apiToken) {
-            api.apiToken(apiToken);
-            return this;
-        }
-
-        /** The API root; default {@link CloudflareQueueSource#DEFAULT_BASE_URL}. */
-        public Builder baseUrl(URI baseUrl) {
-            api.baseUrl(baseUrl);
-            return this;
-        }
-
-        /** Allows a plain-http base URL to a loopback host, for local stand-ins. Default false. */
-        public Builder allowInsecureLoopbackForTesting(boolean allow) {
-            api.allowInsecureLoopback(allow);
-            return this;
-        }
-
-        /**
-         * A client to use instead of building one; never closed by the queue. It must not follow redirects.
-         *
-         * @throws IllegalArgumentException when the client follows redirects (it would carry the token elsewhere)
-         */
-        public Builder httpClient(HttpClient httpClient) {
-            api.httpClient(httpClient);
             return this;
         }
 
@@ -516,13 +474,6 @@ public final class DeadLetterQueue implements AutoCloseable {
                 throw new IllegalArgumentException("lease must be between 1 s and 12 h, was " + lease);
             }
             this.lease = lease;
-            return this;
-        }
-
-        /** The clock for ages, durations and {@code Retry-After} dates; default the UTC system clock. */
-        public Builder clock(Clock clock) {
-            api.clock(clock);
-            this.clock = clock;
             return this;
         }
 

@@ -78,14 +78,7 @@ public final class CloudflareQueue {
      */
     public record Message(Optional<String> id, Optional<String> leaseId, int attempts, long timestampMs,
                           String contentType, String body, Optional<String> ref) {
-        public Message {
-            Objects.requireNonNull(id, "id");
-            Objects.requireNonNull(leaseId, "leaseId");
-            Objects.requireNonNull(contentType, "contentType");
-            Objects.requireNonNull(body, "body");
-            Objects.requireNonNull(ref, "ref");
-        }
-
+        /** The message of a reply; never null in any part. */
         static Message parse(JsonNode m) {
             JsonNode attempts = m.path("attempts");
             JsonNode body = m.get("body");
