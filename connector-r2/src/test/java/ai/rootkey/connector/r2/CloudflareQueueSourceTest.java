@@ -451,6 +451,20 @@ class CloudflareQueueSourceTest {
     }
 
     @Test
+    void maxRetries_isTheConsumers_orAnAccessRefusedExceptionWhenTheTokenMayNotReadIt() throws Exception {
+        String consumers = "/client/v4/accounts/" + ACCOUNT + "/queues/" + QUEUE + "/consumers";
+        server.stubFor(get(consumers).inScenario("consumers").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson("{\"success\":true,\"errors\":[],\"result\":[" + fixture("queues-consumer-http-pull.json")
+                        + "]}")).willSetStateTo("refused"));
+        server.stubFor(get(consumers).inScenario("consumers").whenScenarioStateIs("refused")
+                .willReturn(aResponse().withStatus(403)));
+
+        assertThat(source.maxRetries()).hasValue(5);
+        assertThatThrownBy(() -> source.maxRetries()).isInstanceOf(AccessRefusedException.class)
+                .hasMessageContaining("HTTP 403").extracting(e -> ((AccessRefusedException) e).status()).isEqualTo(403);
+    }
+
+    @Test
     void notFound404_isConfigurationExceptionNamingTheIds() {
         server.stubFor(post(PULL).willReturn(aResponse().withStatus(404).withBody(
                 "{\"success\":false,\"errors\":[{\"code\":11000,\"message\":\"No such queue\"}],\"result\":null}")));
