@@ -28,8 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -121,12 +119,7 @@ class CloudflareQueueSourceTest {
     }
 
     static String fixture(String name) {
-        try (InputStream in = CloudflareQueueSourceTest.class.getResourceAsStream("/fixtures/" + name)) {
-            assertThat(in).as("fixture %s on the test classpath", name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.read(name);
     }
 
     private static String pullReply(String messagesJson) {

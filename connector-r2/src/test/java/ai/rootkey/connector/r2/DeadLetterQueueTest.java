@@ -4,13 +4,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
@@ -43,25 +42,16 @@ class DeadLetterQueueTest {
     private static final String EVENTS_MESSAGES = "/client/v4/accounts/" + ACCOUNT + "/queues/" + EVENTS + "/messages";
     private static final String OK_EMPTY = "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{}}";
 
-    private static WireMockServer server;
+    @RegisterExtension
+    static final WireMockExtension server = WireMockExtension.newInstance()
+            .options(options().bindAddress("127.0.0.1").dynamicPort()).build();
 
     private ListAppender<ILoggingEvent> dlqLogs;
     private ListAppender<ILoggingEvent> sourceLogs;
 
-    @BeforeAll
-    static void startServer() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
-        server.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.stop();
-    }
 
     @BeforeEach
     void setUp() {
-        server.resetAll();
         dlqLogs = capture(DeadLetterQueue.class);
         sourceLogs = capture(CloudflareQueueSource.class);
     }

@@ -1,16 +1,11 @@
 package ai.rootkey.connector.r2;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,22 +25,13 @@ class DoctorTest {
     private static final String ACK_OK = "{\"success\":true,\"errors\":[],\"messages\":[],"
             + "\"result\":{\"ackCount\":0,\"retryCount\":0,\"warnings\":[]}}";
 
-    private static WireMockServer server;
+    @RegisterExtension
+    static final WireMockExtension server = WireMockExtension.newInstance()
+            .options(options().bindAddress("127.0.0.1").dynamicPort()).build();
 
-    @BeforeAll
-    static void startServer() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
-        server.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.stop();
-    }
 
     @BeforeEach
     void setUp() {
-        server.resetAll();
         server.stubFor(post(QUEUES + EVENTS + "/messages/ack").willReturn(okJson(ACK_OK)));
         server.stubFor(post(QUEUES + DLQ + "/messages/ack").willReturn(okJson(ACK_OK)));
     }
@@ -67,19 +53,10 @@ class DoctorTest {
         return "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":[" + String.join(",", consumers) + "]}";
     }
 
-    private static String fixture(String name) {
-        try (InputStream in = DoctorTest.class.getResourceAsStream("/fixtures/" + name)) {
-            assertThat(in).as("fixture %s on the test classpath", name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Test
     void theExpectedConsumer_isOkInEveryQueueRow_andTheDlqShowsItsMaxRetries() {
         server.stubFor(get(QUEUES + EVENTS + "/consumers")
-                .willReturn(okJson(consumers(fixture("queues-consumer-http-pull.json")))));
+                .willReturn(okJson(consumers(Fixtures.read("queues-consumer-http-pull.json")))));
         server.stubFor(get(QUEUES + DLQ + "/consumers")
                 .willReturn(okJson(consumers("{\"type\":\"http_pull\",\"settings\":{\"max_retries\":100}}"))));
 

@@ -4,6 +4,7 @@ import ai.rootkey.connector.Delivery;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.r2.AccessRefusedException;
 import ai.rootkey.connector.r2.CloudflareQueueSource;
+import ai.rootkey.connector.r2.Fixtures;
 import ai.rootkey.connector.r2.Secret;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -11,19 +12,15 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,27 +59,18 @@ class CloudflareQueueTest {
     private static final String OK_EMPTY = "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{}}";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static WireMockServer server;
+    @RegisterExtension
+    static final WireMockExtension server = WireMockExtension.newInstance()
+            .options(options().bindAddress("127.0.0.1").dynamicPort()).build();
 
     private final List<Duration> sleeps = new CopyOnWriteArrayList<>();
     private final List<ListAppender<ILoggingEvent>> appenders = new ArrayList<>();
     private CloudflareApi api;
     private CloudflareQueue queue;
 
-    @BeforeAll
-    static void startServer() {
-        server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
-        server.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.stop();
-    }
 
     @BeforeEach
     void setUp() {
-        server.resetAll();
         api = builder().build();
         queue = api.queue(QUEUE, CloudflareQueue.Role.EVENTS);
     }
@@ -116,15 +104,6 @@ class CloudflareQueueTest {
         logger.addAppender(appender);
         appenders.add(appender);
         return appender;
-    }
-
-    private static String fixture(String name) {
-        try (InputStream in = CloudflareQueueTest.class.getResourceAsStream("/fixtures/" + name)) {
-            assertThat(in).as("fixture %s on the test classpath", name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String result(String resultJson) {
@@ -203,7 +182,7 @@ class CloudflareQueueTest {
 
     @Test
     void peek_parsesTheFixture_idAttemptsTimestampRefAndBody() throws Exception {
-        server.stubFor(post(MESSAGES + "/peek").willReturn(okJson(fixture("queues-peek-response.json"))));
+        server.stubFor(post(MESSAGES + "/peek").willReturn(okJson(Fixtures.read("queues-peek-response.json"))));
 
         List<CloudflareQueue.Message> peeked = queue.peek(100);
 
@@ -222,7 +201,7 @@ class CloudflareQueueTest {
     @Test
     void consumers_areParsed_andMaxRetriesIsTheFirstThatIsSet() throws Exception {
         server.stubFor(get(QUEUE_PATH + "/consumers").willReturn(okJson(result("[{\"type\":\"worker\",\"settings\":"
-                + "{\"max_retries\":-1}}," + fixture("queues-consumer-http-pull.json") + "]"))));
+                + "{\"max_retries\":-1}}," + Fixtures.read("queues-consumer-http-pull.json") + "]"))));
 
         List<CloudflareQueue.Consumer> consumers = queue.consumers();
 
