@@ -7,7 +7,6 @@ import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.EventSource;
 import ai.rootkey.connector.Settlement;
 import ai.rootkey.connector.r2.internal.CloudflareApi;
-import ai.rootkey.connector.r2.internal.CloudflareIds;
 import ai.rootkey.connector.r2.internal.CloudflareQueue;
 import ai.rootkey.connector.r2.internal.QueueBodies;
 import org.slf4j.Logger;
