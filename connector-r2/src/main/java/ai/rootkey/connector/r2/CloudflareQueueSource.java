@@ -40,10 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * whole seconds and capped at 12 hours.
  *
  * <p>Errors: 401/403 (or a v4 authentication error) throw {@link AccessRefusedException}, 404 a
- * {@link ConfigurationException}, each naming what to check. 408, 429, 5xx, timeouts and I/O errors are retried inside the call ({@link Builder#apiRetry}), honouring
- * {@code Retry-After}; after that the call throws {@link DependencyException} (with status, Cloudflare error code
- * and requested delay) or {@link IOException}, and the engine backs off. Other error answers throw
- * {@link DependencyException} at once.
+ * {@link ConfigurationException}, each naming what to check. 408, 429, 5xx, timeouts and I/O errors are retried
+ * inside the call ({@link Builder#apiRetry}), honouring {@code Retry-After}; after that the call throws
+ * {@link DependencyException} (with status, Cloudflare error code and requested delay) or {@link IOException}, and
+ * the engine backs off. Other error answers throw {@link DependencyException} at once.
  *
  * <p>Thread-safe: receive and settle may run at the same time. The API token is read from its {@link Secret}
  * for each request and never logged. {@link #close()} releases the {@link HttpClient} only when this source
