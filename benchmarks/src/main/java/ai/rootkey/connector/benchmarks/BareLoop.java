@@ -1,7 +1,6 @@
 package ai.rootkey.connector.benchmarks;
 
 import ai.rootkey.connector.r2.RootkeyAnchorer;
-import ai.rootkey.connector.r2.internal.MultipartFraming;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -25,9 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The small-object baseline (B2, scaling, B4): {@code concurrency} threads, each pulling a batch from the Queues API,
  * then for each message getting the object and posting it to the ROOTKey API as {@link RootkeyAnchorer} does (same
- * headers, same multipart framing, exact Content-Length; with {@code java.net.http}, fine for its ASCII keys), then
- * acking the batch in one call. Nothing else: no
- * filters, retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes back
+ * headers, the same multipart framing written by hand ({@link Multipart}), exact Content-Length; with
+ * {@code java.net.http}, fine for its ASCII keys), then acking the batch in one call. Nothing else: no filters,
+ * retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes back
  * empty.
  */
 final class BareLoop {
@@ -117,7 +116,7 @@ final class BareLoop {
     }
 
     private void post(String bucket, String key, String eTag, byte[] content) throws IOException, InterruptedException {
-        MultipartFraming framing = MultipartFraming.create(random, key.substring(key.lastIndexOf('/') + 1));
+        Multipart framing = new Multipart(random, key.substring(key.lastIndexOf('/') + 1));
         byte[] pre = framing.preamble();
         byte[] post = framing.epilogue();
         byte[] body = new byte[pre.length + content.length + post.length];

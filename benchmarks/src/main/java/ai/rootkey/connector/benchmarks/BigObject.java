@@ -5,16 +5,14 @@ import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.local.EmbeddedS3;
 import ai.rootkey.connector.local.GeneratedContent;
 import ai.rootkey.connector.r2.CloudflareQueueSource;
+import ai.rootkey.connector.r2.R2ClientSettings;
 import ai.rootkey.connector.r2.R2EventCodec;
 import ai.rootkey.connector.r2.RootkeyAnchorer;
 import ai.rootkey.connector.r2.Secret;
-import ai.rootkey.connector.r2.internal.MultipartFraming;
 import ai.rootkey.connector.testkit.FakeCloudflareQueues;
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.io.IOException;
@@ -111,7 +109,7 @@ final class BigObject {
             String getUrl = presign(endpoint, bucket, key);
             String postUrl = apiUrl + RootkeyAnchorer.UPLOAD_PATH;
             for (int round = 0; round < o.integer("rounds"); round++) {
-                MultipartFraming framing = MultipartFraming.create(new SecureRandom(), key.substring(key.indexOf('/') + 1));
+                Multipart framing = new Multipart(new SecureRandom(), key.substring(key.indexOf('/') + 1));
                 Path pre = Files.write(dir.resolve("preamble.bin"), framing.preamble());
                 Path epi = Files.write(dir.resolve("epilogue.bin"), framing.epilogue());
                 Map<String, String> headers = new LinkedHashMap<>();
@@ -262,8 +260,8 @@ final class BigObject {
     private static String presign(URI endpoint, String bucket, String key) {
         try (S3Presigner presigner = S3Presigner.builder()
                 .endpointOverride(endpoint)
-                .region(Region.of("auto"))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .region(R2ClientSettings.REGION)
+                .serviceConfiguration(R2ClientSettings.serviceConfiguration())
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(EmbeddedS3.IDENTITY, EmbeddedS3.CREDENTIAL)))
                 .build()) {

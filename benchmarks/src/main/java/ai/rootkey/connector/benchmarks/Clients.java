@@ -1,16 +1,13 @@
 package ai.rootkey.connector.benchmarks;
 
 import ai.rootkey.connector.local.EmbeddedS3;
+import ai.rootkey.connector.r2.R2ClientSettings;
 import ai.rootkey.connector.r2.R2ObjectReader;
 import ai.rootkey.connector.r2.RootkeyAnchorer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,15 +23,13 @@ final class Clients {
     private Clients() {
     }
 
-    /** An S3 client set up as {@link R2ObjectReader.Builder#build()} sets one up, with its defaults. */
+    /**
+     * An S3 client set up as {@link R2ObjectReader.Builder#build()} sets one up ({@link R2ClientSettings}), with the
+     * reader's defaults.
+     */
     static S3Client s3(URI endpoint) {
-        return S3Client.builder()
+        return R2ClientSettings.applyTo(S3Client.builder())
                 .endpointOverride(endpoint)
-                .region(Region.of("auto"))
-                .forcePathStyle(true)
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(EmbeddedS3.IDENTITY, EmbeddedS3.CREDENTIAL)))
                 .httpClientBuilder(Apache5HttpClient.builder()

@@ -3,6 +3,7 @@ package ai.rootkey.connector.cli;
 import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.r2.CloudflareQueueSource;
+import ai.rootkey.connector.r2.R2ClientSettings;
 import ai.rootkey.connector.r2.R2EventCodec;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.local.EmbeddedS3;
@@ -13,8 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -148,12 +147,9 @@ class RunAgainstStandInProcessesIT {
     }
 
     private static void publishObjects(Map<String, String> env, int n) throws IOException {
-        try (S3Client s3 = S3Client.builder()
+        try (S3Client s3 = R2ClientSettings.applyTo(S3Client.builder())
+                .region(Region.US_EAST_1) // S3Proxy refuses region "auto" for writes
                 .endpointOverride(URI.create(env.get("R2_ENDPOINT")))
-                .region(Region.US_EAST_1)
-                .forcePathStyle(true)
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
                         env.get("R2_ACCESS_KEY_ID"), env.get("R2_SECRET_ACCESS_KEY"))))
                 .build();

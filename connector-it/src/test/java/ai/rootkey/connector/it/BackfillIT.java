@@ -78,6 +78,33 @@ class BackfillIT {
     }
 
     @Test
+    void aBuilderChangedAfterBuild_doesNotChangeTheBackfill_andAThrowingProgressCallbackDoesNotStopIt()
+            throws Exception {
+        for (int i = 0; i < 5; i++) {
+            stack.putSilently("frozen/" + i + ".pdf", ("frozen " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        stack.putSilently("elsewhere/x.pdf", "not in the prefix".getBytes(StandardCharsets.UTF_8));
+        List<Backfill.Progress> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Backfill.Builder builder = Backfill.builder().config(stack.config()).prefix("frozen/")
+                .onProgress(Duration.ofMillis(10), p -> {
+                    reported.add(p);
+                    throw new IllegalStateException("a broken progress bar");
+                });
+        Backfill backfill = builder.build();
+        builder.prefix("elsewhere/").onProgress(p -> {
+            throw new AssertionError("the builder's later callback must not be called");
+        });
+
+        Backfill.Progress result = backfill.run();
+
+        assertThat(result.complete()).isTrue();
+        assertThat(result.listed()).isEqualTo(5);
+        assertThat(result.anchored()).isEqualTo(5);
+        assertThat(reported).isNotEmpty().last().isEqualTo(result);
+        assertThat(stack.api().files()).extracting(ReceivedFile::key).doesNotContain("elsewhere/x.pdf");
+    }
+
+    @Test
     void interrupted_resumesFromTheCheckpoint_notFromZero_andEveryObjectIsAnchored() throws Exception {
         int total = 2000;
         Path checkpoint = dir.resolve("backfill.checkpoint.json");

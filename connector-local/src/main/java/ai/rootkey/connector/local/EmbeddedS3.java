@@ -1,5 +1,6 @@
 package ai.rootkey.connector.local;
 
+import ai.rootkey.connector.r2.R2ClientSettings;
 import ai.rootkey.connector.r2.R2ObjectReader;
 import ai.rootkey.connector.r2.Secret;
 import org.gaul.s3proxy.AuthenticationType;
@@ -10,14 +11,11 @@ import org.jclouds.blobstore.BlobStoreContext;
 import org.jclouds.blobstore.domain.Blob;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +44,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>What differs from R2 (S3Proxy 2.6.0 with the transient store):
  * <ul>
  * <li>{@code CreateBucket} with the {@code auto} location is rejected, so {@link #client()} (used to create buckets and
- * put objects) signs for {@code us-east-1}; readers sign for {@code auto}, which S3Proxy accepts.</li>
+ * put objects) signs for {@code us-east-1} (otherwise it has the {@link R2ClientSettings}); readers sign for
+ * {@code auto}, which S3Proxy accepts.</li>
  * <li>Keys with an empty path segment ({@code a//b}, a leading {@code /}) fail with 403: the SDK sends the second slash
  * as {@code %2F}, which S3Proxy canonicalizes differently when it checks the signature. Keys with NUL fail with 400.</li>
  * <li>An upload whose Content-Type has parameters ({@code text/plain; charset=utf-8}) fails with 403 (the embedded
@@ -230,13 +229,9 @@ public final class EmbeddedS3 implements AutoCloseable {
             throw new IllegalStateException("S3Proxy did not start: state " + proxy.getState());
         }
         URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
-        S3Client client = S3Client.builder()
+        S3Client client = R2ClientSettings.applyTo(S3Client.builder())
+                .region(Region.US_EAST_1) // S3Proxy refuses CreateBucket in region "auto"
                 .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .forcePathStyle(true)
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
@@ -273,17 +268,13 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     /**
-     * A new client set up the way the R2 reader sets one up (region {@code auto}, path style, no chunked encoding,
-     * checksums only when required), with extra interceptors, e.g. to count requests. The caller closes it.
+     * A new client set up the way the R2 reader sets one up ({@link R2ClientSettings}: region {@code auto}, path
+     * style, no chunked encoding, checksums only when required), with extra interceptors, e.g. to count requests.
+     * The caller closes it.
      */
     public S3Client readerClientWith(ExecutionInterceptor... interceptors) {
-        return S3Client.builder()
+        return R2ClientSettings.applyTo(S3Client.builder())
                 .endpointOverride(endpoint)
-                .region(Region.of("auto"))
-                .forcePathStyle(true)
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)))
                 .overrideConfiguration(o -> o.executionInterceptors(List.of(interceptors)))
                 .httpClientBuilder(Apache5HttpClient.builder())

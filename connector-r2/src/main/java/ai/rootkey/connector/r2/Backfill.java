@@ -1,5 +1,6 @@
 package ai.rootkey.connector.r2;
 
+import ai.rootkey.connector.Callbacks;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Connector;
 import ai.rootkey.connector.ConnectorListener;
@@ -63,13 +64,24 @@ public final class Backfill {
     private static final Logger LOG = LoggerFactory.getLogger(Backfill.class);
     private static final int CHECKPOINT_VERSION = 1;
 
-    private final Builder settings;
+    private final Settings settings;
     private final Object lock = new Object();
     private boolean stopRequested;
     private boolean ran;
 
-    private Backfill(Builder settings) {
+    private Backfill(Settings settings) {
         this.settings = settings;
+    }
+
+    /** What the builder held at {@link Builder#build()}: later changes to the builder do not reach a backfill. */
+    private record Settings(R2ConnectorConfig config, String prefix, String startAfter, Path checkpointFile,
+                            boolean countFirst, Duration progressInterval, Consumer<Progress> progress,
+                            RetryPolicy retryPolicy, int maxAttempts, Clock clock, S3Client s3Client,
+                            List<Consumer<R2Connector.Builder>> customizations) {
+        // prefix, checkpointFile and s3Client are null when not set
+        Settings {
+            customizations = List.copyOf(customizations);
+        }
     }
 
     /** A new builder. */
@@ -147,16 +159,16 @@ public final class Backfill {
             }
             ran = true;
         }
-        R2ConnectorConfig config = settings.config;
+        R2ConnectorConfig config = settings.config();
         String bucket = config.bucket();
-        String prefix = settings.prefix != null ? settings.prefix : config.prefix().orElse("");
-        Instant started = settings.clock.instant();
+        String prefix = settings.prefix() != null ? settings.prefix() : config.prefix().orElse("");
+        Instant started = settings.clock().instant();
         Optional<String> resumedAfter = Optional.empty();
-        String startAfter = settings.startAfter;
-        if (settings.checkpointFile != null && Files.exists(settings.checkpointFile)) {
-            JsonNode saved = readCheckpoint(settings.checkpointFile, bucket, prefix);
+        String startAfter = settings.startAfter();
+        if (settings.checkpointFile() != null && Files.exists(settings.checkpointFile())) {
+            JsonNode saved = readCheckpoint(settings.checkpointFile(), bucket, prefix);
             if (saved.path("complete").asBoolean(false)) {
-                LOG.atInfo().log("rootkey.backfill.already_complete checkpoint={}", settings.checkpointFile);
+                LOG.atInfo().log("rootkey.backfill.already_complete checkpoint={}", settings.checkpointFile());
                 return new Progress(0, 0, OptionalLong.of(0), OptionalLong.of(0), 0, 0, 0, 0, List.of(),
                         Optional.ofNullable(saved.path("after").textValue()), Optional.ofNullable(
                         saved.path("after").textValue()), true, Duration.ZERO);
@@ -177,16 +189,16 @@ public final class Backfill {
                     readerRef[0] = reader;
                     sourceRef[0] = new BackfillSource(bucket, from,
                             (after, token) -> reader.list(bucket, prefix, after, token, BackfillSource.PAGE_SIZE),
-                            settings.maxAttempts, settings.clock, key -> checkpointAdvanced(key, bucket, prefix));
+                            settings.maxAttempts(), settings.clock(), key -> checkpointAdvanced(key, bucket, prefix));
                     return sourceRef[0];
                 })
                 .listener(counters)
                 .engine(b -> b.idleBackoff(Duration.ofMillis(10), Duration.ofSeconds(1))
-                        .retryPolicy(settings.retryPolicy).clock(settings.clock).name("r2-backfill-" + bucket));
-        if (settings.s3Client != null) {
-            wiring.s3Client(settings.s3Client);
+                        .retryPolicy(settings.retryPolicy()).clock(settings.clock()).name("r2-backfill-" + bucket));
+        if (settings.s3Client() != null) {
+            wiring.s3Client(settings.s3Client());
         }
-        settings.customizations.forEach(c -> c.accept(wiring));
+        settings.customizations().forEach(c -> c.accept(wiring));
         Connector connector = wiring.build();
         BackfillSource source = sourceRef[0];
 
@@ -194,7 +206,7 @@ public final class Backfill {
         OptionalLong totalBytes = OptionalLong.empty();
         try {
             // Fails fast (before any thread starts) when the bucket is missing or the credentials are refused.
-            if (settings.countFirst) {
+            if (settings.countFirst()) {
                 long[] totals = count(readerRef[0], bucket, prefix, startAfter);
                 totalObjects = OptionalLong.of(totals[0]);
                 totalBytes = OptionalLong.of(totals[1]);
@@ -220,13 +232,13 @@ public final class Backfill {
                         break;
                     }
                     try {
-                        lock.wait(Math.max(1, settings.progressInterval.toMillis()));
+                        lock.wait(Math.max(1, settings.progressInterval().toMillis()));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         break;
                     }
                 }
-                settings.progress.accept(snapshot(source, counters, objects, bytes, resumed, false, started));
+                report(snapshot(source, counters, objects, bytes, resumed, false, started));
             }
         } finally {
             connector.close();
@@ -234,10 +246,15 @@ public final class Backfill {
         complete = source.finished();
         writeCheckpoint(bucket, prefix, source.checkpoint().orElse(startAfter), complete);
         Progress result = snapshot(source, counters, objects, bytes, resumed, complete, started);
-        settings.progress.accept(result);
+        report(result);
         LOG.atInfo().log("rootkey.backfill.finished complete={} listed={} anchored={} skipped={} failed={}",
                 complete, result.listed(), result.anchored(), result.skipped(), result.failed());
         return result;
+    }
+
+    /** Calls the user's progress callback; what it throws is logged ({@code rootkey.listener.failed}) and ignored. */
+    private void report(Progress progress) {
+        Callbacks.run(settings.progress(), "onProgress", () -> settings.progress().accept(progress));
     }
 
     /** Asks a running {@link #run()} to drain and return (with {@code complete == false}). From any thread. */
@@ -253,7 +270,7 @@ public final class Backfill {
         return new Progress(source.listed(), source.listedBytes(), objects, bytes, c.anchored.get(),
                 c.bytesAnchored.get(), c.skipped.get(), c.terminal.get() + source.failed(),
                 mergeFailed(c, source), resumed, source.checkpoint(), complete,
-                Duration.between(started, settings.clock.instant()));
+                Duration.between(started, settings.clock().instant()));
     }
 
     private static List<String> mergeFailed(Counters c, BackfillSource source) {
@@ -292,19 +309,19 @@ public final class Backfill {
         synchronized (lock) {
             lock.notifyAll(); // run() checks at once whether the source is finished
         }
-        if (settings.checkpointFile == null) {
+        if (settings.checkpointFile() == null) {
             return;
         }
         try {
             writeCheckpoint(bucket, prefix, key, false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the checkpoint file " + settings.checkpointFile, e);
+            throw new UncheckedIOException("cannot write the checkpoint file " + settings.checkpointFile(), e);
         }
     }
 
     private synchronized void writeCheckpoint(String bucket, String prefix, String after, boolean complete)
             throws IOException {
-        Path file = settings.checkpointFile;
+        Path file = settings.checkpointFile();
         if (file == null) {
             return;
         }
@@ -314,7 +331,7 @@ public final class Backfill {
         node.put("prefix", prefix);
         node.put("after", after);
         node.put("complete", complete);
-        node.put("updated", settings.clock.instant().toString());
+        node.put("updated", settings.clock().instant().toString());
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
@@ -385,7 +402,10 @@ public final class Backfill {
         }
     }
 
-    /** Configures a {@link Backfill}. Not thread-safe. */
+    /**
+     * Configures a {@link Backfill}. {@link #build()} copies the settings: changing the builder afterwards does not
+     * change a built backfill. Not thread-safe.
+     */
     public static final class Builder {
         private R2ConnectorConfig config;
         private String prefix;
@@ -433,7 +453,10 @@ public final class Backfill {
             return this;
         }
 
-        /** Called about every {@code interval} while running, and once at the end, on the thread of {@link #run()}. */
+        /**
+         * Called about every {@code interval} while running, and once at the end, on the thread of {@link #run()}.
+         * What it throws is logged ({@code rootkey.listener.failed}) and does not stop the backfill.
+         */
         public Builder onProgress(Duration interval, Consumer<Progress> progress) {
             Objects.requireNonNull(interval, "interval");
             if (interval.isNegative() || interval.isZero()) {
@@ -498,7 +521,8 @@ public final class Backfill {
             if (config == null) {
                 throw new IllegalStateException("no configuration: call config(R2ConnectorConfig.fromEnvironment())");
             }
-            return new Backfill(this);
+            return new Backfill(new Settings(config, prefix, startAfter, checkpointFile, countFirst, progressInterval,
+                    progress, retryPolicy, maxAttempts, clock, s3Client, customizations));
         }
     }
 }

@@ -1,28 +1,25 @@
 package ai.rootkey.connector.r2;
 
+import ai.rootkey.connector.Callbacks;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Delivery;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.r2.internal.CloudflareApi;
-import ai.rootkey.connector.r2.internal.Endpoints;
-import ai.rootkey.connector.r2.internal.Json;
+import ai.rootkey.connector.r2.internal.CloudflareIds;
+import ai.rootkey.connector.r2.internal.CloudflareQueue;
 import ai.rootkey.connector.r2.internal.QueueBodies;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +58,8 @@ import java.util.function.Consumer;
  * does.
  *
  * <p>Thread-safe for one operation at a time per instance. The API token is never logged. {@link #close()}
- * releases the HTTP client when this object built it.
+ * releases the HTTP client when this object built it; one passed to {@link Builder#httpClient(HttpClient)} is left
+ * open. Progress callbacks run through {@link Callbacks}: what they throw is logged and does not stop the replay.
  */
 public final class DeadLetterQueue implements AutoCloseable {
     /** How long a replay holds the messages it pulled: 2 minutes. */
@@ -70,30 +68,20 @@ public final class DeadLetterQueue implements AutoCloseable {
     public static final int MAX_PEEK = CloudflareQueueSource.MAX_BATCH_SIZE;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterQueue.class);
-    private static final int SETTLE_CHUNK = CloudflareQueueSource.MAX_BATCH_SIZE;
 
-    private final String dlqId;
-    private final CloudflareApi dlq;
-    private final String dlqPath;
-    private final CloudflareQueueSource events;
+    private final CloudflareApi api;
+    private final CloudflareQueue dlq;
+    private final CloudflareQueue events;
     private final Duration lease;
     private final Clock clock;
     private final R2EventCodec codec = R2EventCodec.standard();
 
-    private DeadLetterQueue(Builder b, URI base, HttpClient http) {
-        this.dlqId = b.dlqId;
+    private DeadLetterQueue(Builder b, CloudflareApi api) {
+        this.api = api;
+        this.dlq = api.queue(b.dlqId, CloudflareQueue.Role.DEAD_LETTERS);
+        this.events = api.queue(b.queueId, CloudflareQueue.Role.EVENTS);
         this.lease = b.lease;
         this.clock = b.clock;
-        this.dlqPath = "/accounts/" + b.accountId + "/queues/" + Endpoints.pathSegment(b.dlqId);
-        CloudflareQueueSource.Builder main = CloudflareQueueSource.builder().accountId(b.accountId)
-                .queueId(b.queueId).apiToken(b.apiToken).baseUrl(base)
-                .allowInsecureLoopbackForTesting(b.allowInsecureLoopback).httpClient(http).clock(b.clock);
-        this.events = main.build();
-        this.dlq = new CloudflareApi(http, base, b.apiToken, CloudflareQueueSource.DEFAULT_REQUEST_TIMEOUT,
-                new CloudflareApi.Retry(CloudflareQueueSource.DEFAULT_API_ATTEMPTS,
-                        CloudflareQueueSource.DEFAULT_API_INITIAL_BACKOFF, CloudflareQueueSource.DEFAULT_API_MAX_BACKOFF),
-                b.clock, d -> Thread.sleep(d.toMillis()), "dead-letter queue " + b.dlqId + " of account " + b.accountId,
-                "R2_DLQ_ID");
     }
 
     /** A new builder. */
@@ -123,16 +111,9 @@ public final class DeadLetterQueue implements AutoCloseable {
     public List<DeadLetter> peek(String keyPrefix, int limit) throws IOException {
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         requirePositive(limit, "limit");
-        ObjectNode request = Json.MAPPER.createObjectNode();
-        request.put("batch_size", MAX_PEEK);
-        JsonNode result = dlq.post("peek", dlqPath + "/messages/peek", request);
-        JsonNode messages = result == null ? null : result.get("messages");
         List<DeadLetter> found = new ArrayList<>();
-        if (messages == null || !messages.isArray()) {
-            return found;
-        }
-        for (JsonNode m : messages) {
-            DeadLetter letter = letter(m, m.path("ref").asText("peek"));
+        for (CloudflareQueue.Message m : dlq.peek(MAX_PEEK)) {
+            DeadLetter letter = letter(m, m.ref().orElse("peek"));
             if (found.size() < limit && matches(letter, keyPrefix)) {
                 found.add(letter);
             }
@@ -175,7 +156,10 @@ public final class DeadLetterQueue implements AutoCloseable {
             return this;
         }
 
-        /** Called after each batch with the running totals, on the calling thread. */
+        /**
+         * Called after each batch with the running totals, on the calling thread. What it throws is logged
+         * ({@code rootkey.listener.failed}) and does not stop the replay.
+         */
         public Replay onProgress(Consumer<ReplayReport> progress) {
             this.progress = Objects.requireNonNull(progress, "progress");
             return this;
@@ -231,7 +215,7 @@ public final class DeadLetterQueue implements AutoCloseable {
                         List<String> bodies = new ArrayList<>(toReplay.size());
                         toReplay.forEach(m -> bodies.add(m.letter.body()));
                         try {
-                            events.publishBatch(bodies);
+                            events.publishJsonBatch(bodies, "publish_batch");
                         } catch (IOException | RuntimeException e) {
                             toReplay.forEach(m -> held.put(m.letter.messageId(), m)); // handed back below
                             throw e;
@@ -240,8 +224,9 @@ public final class DeadLetterQueue implements AutoCloseable {
                         settle(toReplay, true);
                     }
                     replayed += toReplay.size();
-                    progress.accept(new ReplayReport(examined, replayed, filteredOut, unreplayable, dryRun,
-                            Duration.between(started, clock.instant())));
+                    ReplayReport sofar = new ReplayReport(examined, replayed, filteredOut, unreplayable, dryRun,
+                            Duration.between(started, clock.instant()));
+                    Callbacks.run(progress, "onProgress", () -> progress.accept(sofar));
                 }
             } finally {
                 handBack(held.values());
@@ -307,8 +292,7 @@ public final class DeadLetterQueue implements AutoCloseable {
 
         /** Whether a replay can publish the body again: JSON of at most 128 KB. */
         public boolean replayable() {
-            return body.getBytes(StandardCharsets.UTF_8).length <= CloudflareQueueSource.MAX_MESSAGE_BYTES
-                    && QueueBodies.isJsonValue(body);
+            return QueueBodies.isPublishable(new Delivery.Message("json", body));
         }
 
         @Override
@@ -331,55 +315,31 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     private List<Pulled> pull(int batchSize) throws IOException {
-        ObjectNode request = Json.MAPPER.createObjectNode();
-        request.put("batch_size", batchSize);
-        request.put("visibility_timeout_ms", lease.toMillis());
-        JsonNode result = dlq.post("pull", dlqPath + "/messages/pull", request);
         List<Pulled> out = new ArrayList<>();
-        JsonNode messages = result == null ? null : result.get("messages");
-        if (messages == null || !messages.isArray()) {
-            return out;
-        }
-        for (JsonNode m : messages) {
-            String leaseId = m.path("lease_id").asText("");
-            if (leaseId.isEmpty()) {
-                continue; // cannot be settled: it comes back when its lease ends
-            }
+        for (CloudflareQueue.Message m : dlq.pull(batchSize, lease).messages()) {
+            String leaseId = m.leaseId().orElseThrow();
             out.add(new Pulled(letter(m, leaseId), leaseId));
         }
         return out;
     }
 
     /** One pulled or peeked message; {@code handle} stands in for the id when the message has none. */
-    private DeadLetter letter(JsonNode m, String handle) {
-        String id = m.path("id").asText(handle);
-        int attempts = Math.max(0, m.path("attempts").asInt(0));
-        long timestamp = Math.max(0, m.path("timestamp_ms").asLong(0));
-        String contentType = m.path("metadata").path("CF-Content-Type").asText("");
-        JsonNode bodyNode = m.get("body");
-        String raw = bodyNode == null || bodyNode.isNull() ? ""
-                : bodyNode.isTextual() ? bodyNode.textValue() : bodyNode.toString();
-        Delivery delivery = QueueBodies.toDelivery(codec, id, handle, Math.max(1, attempts), contentType, raw);
-        String text = QueueBodies.bodyText(contentType, raw);
-        return new DeadLetter(id, attempts, Instant.ofEpochMilli(timestamp), delivery.event(),
-                delivery.parseFailure().map(Delivery.ParseFailure::reason), text);
+    private DeadLetter letter(CloudflareQueue.Message m, String handle) {
+        String id = m.id().orElse(handle);
+        Delivery delivery = QueueBodies.toDelivery(codec, id, handle, Math.max(1, m.attempts()), m.contentType(),
+                m.body());
+        return new DeadLetter(id, m.attempts(), Instant.ofEpochMilli(m.timestampMs()), delivery.event(),
+                delivery.parseFailure().map(Delivery.ParseFailure::reason), m.bodyText());
     }
 
-    /** Acks ({@code ack}) or retries with delay 0 the given leases, in chunks of 100. */
+    /** Acks ({@code ack}) or retries with delay 0 the given leases, in calls of at most 100. */
     private void settle(List<Pulled> messages, boolean ack) throws IOException {
-        for (int from = 0; from < messages.size(); from += SETTLE_CHUNK) {
-            ObjectNode request = Json.MAPPER.createObjectNode();
-            ArrayNode acks = request.putArray("acks");
-            ArrayNode retries = request.putArray("retries");
-            for (Pulled m : messages.subList(from, Math.min(messages.size(), from + SETTLE_CHUNK))) {
-                if (ack) {
-                    acks.addObject().put("lease_id", m.leaseId);
-                } else {
-                    retries.addObject().put("lease_id", m.leaseId).put("delay_seconds", 0);
-                }
-            }
-            dlq.post(ack ? "ack" : "hand_back", dlqPath + "/messages/ack", request);
+        List<CloudflareQueue.Settle> settles = new ArrayList<>(messages.size());
+        for (Pulled m : messages) {
+            settles.add(ack ? CloudflareQueue.Settle.ack(m.leaseId) : CloudflareQueue.Settle.retry(m.leaseId,
+                    Duration.ZERO));
         }
+        dlq.settle(settles, ack ? "ack" : "hand_back", "refresh");
     }
 
     /**
@@ -388,7 +348,7 @@ public final class DeadLetterQueue implements AutoCloseable {
      * lease alike), so it is refreshed instead: a copy of its body is published to the dead-letter queue, then the
      * old delivery is acked (new message id, attempts from zero, age from now).
      */
-    private void handBack(java.util.Collection<Pulled> held) {
+    private void handBack(Collection<Pulled> held) {
         if (held.isEmpty()) {
             return;
         }
@@ -411,24 +371,14 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     private void refresh(List<Pulled> messages, int maxRetries) {
+        List<CloudflareQueue.Settle> settles = new ArrayList<>(messages.size());
+        for (Pulled m : messages) {
+            String body = m.letter.body();
+            settles.add(CloudflareQueue.Settle.requeue(m.leaseId,
+                    new Delivery.Message(QueueBodies.isJsonValue(body) ? "json" : "text", body)));
+        }
         try {
-            for (int from = 0; from < messages.size(); from += SETTLE_CHUNK) {
-                ObjectNode request = Json.MAPPER.createObjectNode();
-                ArrayNode array = request.putArray("messages");
-                List<Pulled> chunk = messages.subList(from, Math.min(messages.size(), from + SETTLE_CHUNK));
-                for (Pulled m : chunk) {
-                    ObjectNode message = array.addObject();
-                    if (QueueBodies.isJsonValue(m.letter.body())) {
-                        message.set("body", Json.MAPPER.readTree(m.letter.body()));
-                        message.put("content_type", "json");
-                    } else {
-                        message.put("body", m.letter.body());
-                        message.put("content_type", "text");
-                    }
-                }
-                dlq.post("refresh", dlqPath + "/messages/batch", request);
-                settle(chunk, true);
-            }
+            dlq.settle(settles, "ack", "refresh");
             LOG.atWarn().log("rootkey.dlq.refreshed count={} max_retries={} note=\"these messages were on the "
                     + "dead-letter queue consumer's last delivery; they were re-published to the dead-letter queue (new "
                     + "ids) so that handing them back does not drop them\"", messages.size(), maxRetries);
@@ -449,15 +399,7 @@ public final class DeadLetterQueue implements AutoCloseable {
      */
     public OptionalInt consumerMaxRetries() {
         try {
-            JsonNode consumers = dlq.get("consumers", dlqPath + "/consumers");
-            if (consumers != null && consumers.isArray()) {
-                for (JsonNode c : consumers) {
-                    JsonNode maxRetries = c.path("settings").path("max_retries");
-                    if (maxRetries.canConvertToInt()) {
-                        return OptionalInt.of(maxRetries.asInt());
-                    }
-                }
-            }
+            return dlq.maxRetries();
         } catch (IOException | ConfigurationException | DependencyException e) {
             LOG.atDebug().log("rootkey.dlq.consumer_settings_unreadable error=\"{}\"",
                     LogSafe.escape(String.valueOf(e.getMessage())));
@@ -467,18 +409,22 @@ public final class DeadLetterQueue implements AutoCloseable {
 
     /** The dead-letter queue's id. */
     public String id() {
-        return dlqId;
+        return dlq.id();
     }
 
-    /** Releases the HTTP client when this object built it (on Java 17 there is nothing to release). Idempotent. */
+    /**
+     * Releases the HTTP client when this object built it (from Java 21; on 17 there is nothing to release); one
+     * passed to {@link Builder#httpClient(HttpClient)} is left open. Idempotent.
+     */
     @Override
     public void close() {
-        events.close();
+        api.close();
     }
 
+    /** The queues and the API root; never the token. */
     @Override
     public String toString() {
-        return "DeadLetterQueue[" + dlqId + ", events=" + events + "]";
+        return "DeadLetterQueue[" + dlq.id() + ", events=" + events.id() + ", " + api + "]";
     }
 
     private static int requirePositive(int value, String name) {
@@ -488,19 +434,13 @@ public final class DeadLetterQueue implements AutoCloseable {
         return value;
     }
 
-    /** Builds a {@link DeadLetterQueue}. Not thread-safe. */
-    public static final class Builder {
-        private String accountId;
-        private String queueId;
+    /** Builds a {@link DeadLetterQueue}. Setters reject bad values at once. Not thread-safe. */
+    public static final class Builder extends CloudflareAccessBuilder<Builder> {
         private String dlqId;
-        private Secret apiToken;
-        private URI baseUrl = URI.create(CloudflareQueueSource.DEFAULT_BASE_URL);
-        private boolean allowInsecureLoopback;
-        private HttpClient httpClient;
         private Duration lease = DEFAULT_LEASE;
-        private Clock clock = Clock.systemUTC();
 
         private Builder() {
+            super(LOG);
         }
 
         /**
@@ -516,49 +456,9 @@ public final class DeadLetterQueue implements AutoCloseable {
                     .baseUrl(config.apiBaseUrl()).allowInsecureLoopbackForTesting(config.allowInsecureLoopback());
         }
 
-        /** The Cloudflare account id. Required. */
-        public Builder accountId(String accountId) {
-            this.accountId = Objects.requireNonNull(accountId, "accountId");
-            return this;
-        }
-
-        /** The event queue replays publish to ({@code R2_QUEUE_ID}). Required. */
-        public Builder queueId(String queueId) {
-            this.queueId = Objects.requireNonNull(queueId, "queueId");
-            return this;
-        }
-
-        /** The dead-letter queue ({@code R2_DLQ_ID}). Required. */
+        /** The dead-letter queue ({@code R2_DLQ_ID}), 32 lowercase hex characters. Required. */
         public Builder dlqId(String dlqId) {
-            Objects.requireNonNull(dlqId, "dlqId");
-            if (dlqId.isBlank() || dlqId.indexOf('/') >= 0) {
-                throw new IllegalArgumentException("dlqId must be a queue id (R2_DLQ_ID), without '/'");
-            }
-            this.dlqId = dlqId;
-            return this;
-        }
-
-        /** The API token, with Queues read and write. Required. */
-        public Builder apiToken(Secret apiToken) {
-            this.apiToken = Objects.requireNonNull(apiToken, "apiToken");
-            return this;
-        }
-
-        /** The API root; default {@link CloudflareQueueSource#DEFAULT_BASE_URL}. */
-        public Builder baseUrl(URI baseUrl) {
-            this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
-            return this;
-        }
-
-        /** Allows a plain-http base URL to a loopback host, for local stand-ins. Default false. */
-        public Builder allowInsecureLoopbackForTesting(boolean allow) {
-            this.allowInsecureLoopback = allow;
-            return this;
-        }
-
-        /** A client to use instead of building one; never closed by the queue. */
-        public Builder httpClient(HttpClient httpClient) {
-            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            this.dlqId = CloudflareIds.requireQueueId(dlqId, "dlqId");
             return this;
         }
 
@@ -576,12 +476,6 @@ public final class DeadLetterQueue implements AutoCloseable {
             return this;
         }
 
-        /** The clock for ages and durations; default the UTC system clock. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
         /**
          * The dead-letter queue.
          *
@@ -589,22 +483,11 @@ public final class DeadLetterQueue implements AutoCloseable {
          * @throws ConfigurationException when the base URL breaks the https rule
          */
         public DeadLetterQueue build() {
-            if (accountId == null || queueId == null || dlqId == null || apiToken == null) {
+            if (queueId == null || dlqId == null) {
                 throw new IllegalStateException("a DeadLetterQueue needs accountId, queueId, dlqId and apiToken: call "
                         + "config(R2ConnectorConfig.fromEnvironment()) or set each");
             }
-            URI base = Endpoints.requireHttpsOrLoopback(baseUrl, allowInsecureLoopback, "baseUrl");
-            HttpClient http = httpClient;
-            if (http == null) {
-                HttpClient.Builder client = HttpClient.newBuilder()
-                        .connectTimeout(CloudflareQueueSource.DEFAULT_CONNECT_TIMEOUT)
-                        .followRedirects(HttpClient.Redirect.NEVER);
-                if ("http".equalsIgnoreCase(base.getScheme())) {
-                    client.version(HttpClient.Version.HTTP_1_1);
-                }
-                http = client.build();
-            }
-            return new DeadLetterQueue(this, base, http);
+            return new DeadLetterQueue(this, api.build());
         }
     }
 }

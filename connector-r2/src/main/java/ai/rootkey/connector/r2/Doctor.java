@@ -1,12 +1,14 @@
 package ai.rootkey.connector.r2;
 
 import ai.rootkey.connector.ConfigurationException;
+import ai.rootkey.connector.ConnectorException;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.r2.internal.CloudflareApi;
+import ai.rootkey.connector.r2.internal.CloudflareQueue;
 import ai.rootkey.connector.r2.internal.Endpoints;
-import com.fasterxml.jackson.databind.JsonNode;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
 import java.io.IOException;
@@ -147,11 +149,11 @@ public final class Doctor {
 
     // ------------------------------------------------------------------ Queues
 
-    private static CloudflareQueueSource queue(R2ConnectorConfig config, String queueId) {
-        return CloudflareQueueSource.builder().accountId(config.accountId()).queueId(queueId)
-                .apiToken(config.apiToken()).baseUrl(config.apiBaseUrl())
-                .allowInsecureLoopbackForTesting(config.allowInsecureLoopback())
-                .apiRetry(1, Duration.ZERO, Duration.ZERO).build();
+    /** The Cloudflare API client of the checks: one attempt per call (the doctor reports, it does not retry). */
+    private static CloudflareApi cloudflare(R2ConnectorConfig config) {
+        return CloudflareApi.builder().accountId(config.accountId()).apiToken(config.apiToken())
+                .baseUrl(config.apiBaseUrl()).allowInsecureLoopback(config.allowInsecureLoopback())
+                .retry(CloudflareApi.Retry.once()).logger(LoggerFactory.getLogger(Doctor.class)).build();
     }
 
     private static void checkQueue(R2ConnectorConfig config, List<Check> checks) {
@@ -159,9 +161,10 @@ public final class Doctor {
         String consumer = "queue consumer";
         String retries = "queue max_retries";
         String dlq = "queue dead-letter queue";
-        try (CloudflareQueueSource source = queue(config, config.queueId())) {
+        try (CloudflareApi api = cloudflare(config)) {
+            CloudflareQueue queue = api.queue(config.queueId(), CloudflareQueue.Role.EVENTS);
             try {
-                source.probe();
+                queue.probe();
                 checks.add(Check.ok(reachable, "an empty ack was accepted for queue " + config.queueId()
                         + " with the token"));
             } catch (Exception e) {
@@ -172,10 +175,10 @@ public final class Doctor {
                 }
                 return;
             }
-            JsonNode consumers;
+            List<CloudflareQueue.Consumer> consumers;
             try {
-                consumers = source.consumers();
-            } catch (CloudflareApi.Refused e) {
+                consumers = queue.consumers();
+            } catch (AccessRefusedException e) {
                 String why = "skipped: token may not read consumer settings (HTTP " + e.status() + ")";
                 for (String name : List.of(consumer, retries, dlq)) {
                     checks.add(Check.skipped(name, why));
@@ -187,15 +190,13 @@ public final class Doctor {
                 checks.add(Check.skipped(dlq, "consumer settings unknown"));
                 return;
             }
-            JsonNode pull = null;
+            CloudflareQueue.Consumer pull = null;
             List<String> types = new ArrayList<>();
-            if (consumers != null && consumers.isArray()) {
-                for (JsonNode c : consumers) {
-                    String type = c.path("type").asText("?");
-                    types.add(type);
-                    if (type.equals("http_pull") && pull == null) {
-                        pull = c;
-                    }
+            for (CloudflareQueue.Consumer c : consumers) {
+                String type = c.type().orElse("?");
+                types.add(type);
+                if (type.equals("http_pull") && pull == null) {
+                    pull = c;
                 }
             }
             if (pull == null) {
@@ -210,24 +211,23 @@ public final class Doctor {
             checks.add(types.size() == 1 ? Check.ok(consumer, "http_pull")
                     : Check.warn(consumer, "http_pull, but also " + String.join(", ", types),
                     "remove the other consumers: they take messages this connector should anchor"));
-            JsonNode maxRetries = pull.path("settings").path("max_retries");
-            if (!maxRetries.canConvertToInt()) {
+            OptionalInt maxRetries = pull.maxRetries();
+            if (maxRetries.isEmpty()) {
                 checks.add(Check.warn(retries, "not set (Cloudflare's default is 3)", "set max_retries to "
                         + EXPECTED_MAX_RETRIES + " (wrangler ... --message-retries 5)"));
-            } else if (maxRetries.asInt() != EXPECTED_MAX_RETRIES) {
-                checks.add(Check.warn(retries, "max_retries=" + maxRetries.asInt() + ": " + (maxRetries.asInt() + 1)
-                        + " deliveries before the dead-letter queue (the connector reads this at start)",
-                        "set max_retries to " + EXPECTED_MAX_RETRIES + " (wrangler ... --message-retries 5): six "
-                                + "deliveries give transient failures about half an hour of back-off"));
+            } else if (maxRetries.getAsInt() != EXPECTED_MAX_RETRIES) {
+                checks.add(Check.warn(retries, "max_retries=" + maxRetries.getAsInt() + ": "
+                        + (maxRetries.getAsInt() + 1) + " deliveries before the dead-letter queue (the connector reads "
+                        + "this at start)", "set max_retries to " + EXPECTED_MAX_RETRIES + " (wrangler ... "
+                        + "--message-retries 5): six deliveries give transient failures about half an hour of back-off"));
             } else {
                 checks.add(Check.ok(retries, "max_retries=" + EXPECTED_MAX_RETRIES + ": "
                         + (EXPECTED_MAX_RETRIES + 1) + " deliveries before the dead-letter queue"));
             }
-            String deadLetter = pull.path("dead_letter_queue").asText("");
-            checks.add(deadLetter.isEmpty()
+            checks.add(pull.deadLetterQueue().isEmpty()
                     ? Check.warn(dlq, "none: messages that exhaust their retries are deleted",
                     "configure a dead-letter queue on the consumer (--dead-letter-queue <name>) and set R2_DLQ_ID")
-                    : Check.ok(dlq, LogSafe.quoted(deadLetter)));
+                    : Check.ok(dlq, LogSafe.quoted(pull.deadLetterQueue().get())));
         } catch (RuntimeException e) {
             checks.add(failure(reachable, e, "check CLOUDFLARE_API_BASE_URL"));
         }
@@ -240,10 +240,15 @@ public final class Doctor {
                     + "dlq replay"));
             return;
         }
-        try (CloudflareQueueSource source = queue(config, config.dlqId().get());
-             DeadLetterQueue dlq = DeadLetterQueue.fromConfig(config)) {
-            source.probe();
-            OptionalInt maxRetries = dlq.consumerMaxRetries();
+        try (CloudflareApi api = cloudflare(config)) {
+            CloudflareQueue dlq = api.queue(config.dlqId().get(), CloudflareQueue.Role.DEAD_LETTERS);
+            dlq.probe();
+            OptionalInt maxRetries;
+            try {
+                maxRetries = dlq.maxRetries();
+            } catch (IOException | ConnectorException e) {
+                maxRetries = OptionalInt.empty(); // the token may not read consumer settings: not a failure here
+            }
             String detail = "dead-letter queue " + config.dlqId().get() + " reachable";
             checks.add(Check.ok(name, detail + (maxRetries.isPresent() ? ", consumer max_retries="
                     + maxRetries.getAsInt() : "")));

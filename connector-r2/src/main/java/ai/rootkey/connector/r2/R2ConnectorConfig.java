@@ -2,6 +2,8 @@ package ai.rootkey.connector.r2;
 
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.r2.internal.CloudflareApi;
+import ai.rootkey.connector.r2.internal.CloudflareIds;
 import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.LogSafe;
 
@@ -37,7 +39,7 @@ import java.util.regex.Pattern;
  */
 public final class R2ConnectorConfig {
     /** The Cloudflare API base URL used when {@code CLOUDFLARE_API_BASE_URL} is not set. */
-    public static final URI DEFAULT_API_BASE_URL = URI.create("https://api.cloudflare.com/client/v4");
+    public static final URI DEFAULT_API_BASE_URL = URI.create(CloudflareApi.DEFAULT_BASE_URL);
     /** The ROOTKey API URL used when {@code ROOTKEY_API_URL} is not set. */
     public static final URI DEFAULT_ROOTKEY_API_URL = URI.create("https://api.rootkey.ai");
     /** The largest object anchored when {@code ROOTKEY_MAX_FILE_SIZE_BYTES} is not set: 500 MiB, as the Worker. */
@@ -51,7 +53,6 @@ public final class R2ConnectorConfig {
     public static final Duration MAX_VISIBILITY_TIMEOUT = CloudflareQueueSource.MAX_VISIBILITY_TIMEOUT;
 
     private static final Pattern BUCKET = Pattern.compile("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$");
-    private static final Pattern QUEUE_ID = Pattern.compile("^[0-9a-f]{32}$");
     private static final Pattern DIGITS = Pattern.compile("^[0-9]{1,19}$");
     private static final int MAX_PREFIX_BYTES = 1024;
 
@@ -111,7 +112,7 @@ public final class R2ConnectorConfig {
     private R2ConnectorConfig(Builder b) {
         this.accountId = b.accountId;
         this.apiToken = b.apiToken;
-        this.apiBaseUrl = b.apiBaseUrl;
+        this.apiBaseUrl = b.apiBaseUrl != null ? b.apiBaseUrl : DEFAULT_API_BASE_URL;
         this.queueId = b.queueId;
         this.dlqId = Optional.ofNullable(b.dlqId);
         this.bucket = b.bucket;
@@ -122,7 +123,7 @@ public final class R2ConnectorConfig {
         this.r2Endpoint = Optional.ofNullable(b.r2Endpoint);
         this.prefix = Optional.ofNullable(b.prefix);
         this.visibilityTimeout = b.visibilityTimeout;
-        this.rootkeyApiUrl = b.rootkeyApiUrl;
+        this.rootkeyApiUrl = b.rootkeyApiUrl != null ? b.rootkeyApiUrl : DEFAULT_ROOTKEY_API_URL;
         this.rootkeyApiKey = b.rootkeyApiKey;
         this.maxFileSizeBytes = b.maxFileSizeBytes;
         this.allowInsecureLoopback = b.allowInsecureLoopback;
@@ -153,11 +154,11 @@ public final class R2ConnectorConfig {
         List<String> problems = new ArrayList<>();
         Set<Setting> invalid = EnumSet.noneOf(Setting.class);
         EnvReader read = new EnvReader(env, problems, invalid);
-        read.apply(Setting.ACCOUNT_ID, (v, name) -> b.accountId = R2ObjectReader.requireAccountId(v, name));
+        read.apply(Setting.ACCOUNT_ID, (v, name) -> b.accountId = CloudflareIds.requireAccountId(v, name));
         read.apply(Setting.API_TOKEN, (v, name) -> b.apiToken = checkSecret(v, name));
         read.apply(Setting.API_BASE_URL, (v, name) -> b.apiBaseUrl = parseUrl(v, name));
-        read.apply(Setting.QUEUE_ID, (v, name) -> b.queueId = checkQueueId(v, name));
-        read.apply(Setting.DLQ_ID, (v, name) -> b.dlqId = checkQueueId(v, name));
+        read.apply(Setting.QUEUE_ID, (v, name) -> b.queueId = CloudflareIds.requireQueueId(v, name));
+        read.apply(Setting.DLQ_ID, (v, name) -> b.dlqId = CloudflareIds.requireQueueId(v, name));
         read.apply(Setting.BUCKET, (v, name) -> b.bucket = checkBucket(v, name));
         read.apply(Setting.ACCESS_KEY_ID, (v, name) -> b.accessKeyId = checkCredentialText(v, name));
         read.apply(Setting.SECRET_ACCESS_KEY, (v, name) -> b.secretAccessKey = checkSecret(v, name));
@@ -351,14 +352,6 @@ public final class R2ConnectorConfig {
         return uri;
     }
 
-    private static String checkQueueId(String value, String name) {
-        if (!QUEUE_ID.matcher(value).matches()) {
-            throw new IllegalArgumentException(name + " must be a queue id, 32 lowercase hex characters, not a queue "
-                    + "name (got " + LogSafe.quoted(value) + ")");
-        }
-        return value;
-    }
-
     private static String checkBucket(String value, String name) {
         if (!BUCKET.matcher(value).matches()) {
             throw new IllegalArgumentException(name + " must match " + BUCKET.pattern()
@@ -503,7 +496,7 @@ public final class R2ConnectorConfig {
 
         /** The Cloudflare account id, 32 lowercase hex characters. Required. */
         public Builder accountId(String accountId) {
-            this.accountId = R2ObjectReader.requireAccountId(accountId, Setting.ACCOUNT_ID.property);
+            this.accountId = CloudflareIds.requireAccountId(accountId, Setting.ACCOUNT_ID.property);
             return this;
         }
 
@@ -522,14 +515,14 @@ public final class R2ConnectorConfig {
         /** The id of the queue the bucket's events go to, 32 lowercase hex characters. Required. */
         public Builder queueId(String queueId) {
             String name = Setting.QUEUE_ID.property;
-            this.queueId = checkQueueId(Objects.requireNonNull(queueId, name), name);
+            this.queueId = CloudflareIds.requireQueueId(queueId, name);
             return this;
         }
 
         /** The id of the dead-letter queue, 32 lowercase hex characters. Optional. */
         public Builder dlqId(String dlqId) {
             String name = Setting.DLQ_ID.property;
-            this.dlqId = checkQueueId(Objects.requireNonNull(dlqId, name), name);
+            this.dlqId = CloudflareIds.requireQueueId(dlqId, name);
             return this;
         }
 
@@ -632,7 +625,10 @@ public final class R2ConnectorConfig {
             return new R2ConnectorConfig(this);
         }
 
-        /** Fills defaults and returns the missing settings and conflicts, named as the user set them. */
+        /**
+         * The missing settings and conflicts, named as the user set them; changes nothing (the defaults of unset
+         * URLs are checked here and filled in by the configuration's constructor).
+         */
         private List<String> problems(boolean fromEnv, Set<Setting> alreadyReported) {
             List<String> problems = new ArrayList<>();
             for (Setting s : Setting.values()) {
@@ -640,12 +636,6 @@ public final class R2ConnectorConfig {
                     problems.add(fromEnv ? s.env + " is not set"
                             : "no " + s.property + ": call " + s.property + "(...)");
                 }
-            }
-            if (apiBaseUrl == null) {
-                apiBaseUrl = DEFAULT_API_BASE_URL;
-            }
-            if (rootkeyApiUrl == null) {
-                rootkeyApiUrl = DEFAULT_ROOTKEY_API_URL;
             }
             requireHttps(apiBaseUrl, Setting.API_BASE_URL, fromEnv, alreadyReported, problems);
             requireHttps(r2Endpoint, Setting.R2_ENDPOINT, fromEnv, alreadyReported, problems);

@@ -3,6 +3,7 @@ package ai.rootkey.connector.r2;
 import ai.rootkey.connector.Delivery;
 import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ObjectEvent;
+import ai.rootkey.connector.r2.internal.CloudflareIds;
 import ai.rootkey.connector.r2.internal.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +16,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
 
 /**
  * Reads and writes R2 event notification JSON (DESIGN section 6.1); the one place in the SDK that knows its
@@ -36,8 +36,6 @@ import java.util.regex.Pattern;
 public final class R2EventCodec {
     private static final R2EventCodec STANDARD = new R2EventCodec(false);
     private static final R2EventCodec DECODING = new R2EventCodec(true);
-    private static final Pattern ACCOUNT_ID = Pattern.compile("^[0-9a-f]{32}$");
-
     private final boolean decodeKeys;
 
     private R2EventCodec(boolean decodeKeys) {
@@ -124,10 +122,7 @@ public final class R2EventCodec {
      */
     public String toJson(ObjectEvent event, String accountId) {
         Objects.requireNonNull(event, "event");
-        Objects.requireNonNull(accountId, "accountId");
-        if (!ACCOUNT_ID.matcher(accountId).matches()) {
-            throw new IllegalArgumentException("accountId must be 32 lowercase hex characters");
-        }
+        CloudflareIds.requireAccountId(accountId, "accountId");
         if (event.action() == EventAction.UNKNOWN) {
             throw new IllegalArgumentException("an event with an unknown action has no R2 wire form");
         }

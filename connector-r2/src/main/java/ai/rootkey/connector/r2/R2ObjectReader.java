@@ -8,6 +8,7 @@ import ai.rootkey.connector.ObjectReader;
 import ai.rootkey.connector.StoredObject;
 import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.r2.internal.AbortingInputStream;
+import ai.rootkey.connector.r2.internal.CloudflareIds;
 import ai.rootkey.connector.r2.internal.Endpoints;
 import ai.rootkey.connector.LogSafe;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -17,17 +18,13 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
@@ -47,7 +44,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 
 /**
  * Reads objects from Cloudflare R2 (or any S3-compatible store) with the AWS SDK for Java v2, streaming: an object is
@@ -62,8 +58,9 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>The client it builds uses what R2 needs: region {@code auto}, path-style access, no chunked encoding, and
- * checksums only when an operation requires them. Outcomes of {@link #open(String, String)} and {@link #probe(String)}:
+ * <p>The client it builds uses what R2 needs ({@link R2ClientSettings}): region {@code auto}, path-style access, no
+ * chunked encoding, and checksums only when an operation requires them. Outcomes of {@link #open(String, String)} and
+ * {@link #probe(String)}:
  * <ul>
  * <li>the object is missing (404, {@code NoSuchKey}): {@link Optional#empty()};</li>
  * <li>refused credentials or a missing bucket ({@code AccessDenied}, {@code SignatureDoesNotMatch},
@@ -73,7 +70,9 @@ import java.util.regex.Pattern;
  * {@link DependencyException} with the HTTP status, the S3 error code and the {@code Retry-After} delay when
  * given;</li>
  * <li>no answer (connection refused, reset, timeout): {@link IOException} ({@link SocketTimeoutException} for
- * timeouts), with the SDK's exception as its cause.</li>
+ * timeouts, {@link InterruptedIOException} when the call was interrupted or aborted), with the SDK's exception as its
+ * cause; an answer to {@code GetObject} without a {@code Content-Length} is an {@link IOException} too;</li>
+ * <li>a {@link Secret} whose supplier fails while a request is signed: that {@link ConfigurationException}.</li>
  * </ul>
  *
  * <p>Thread-safe. {@link #close()} closes the S3 client if this reader built it; a client passed to
@@ -94,8 +93,6 @@ public final class R2ObjectReader implements ObjectReader {
     /** Attempts per call by the SDK (first try plus retries); the connector's queue retries on top of that. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
-    private static final Pattern ACCOUNT_ID = Pattern.compile("^[0-9a-f]{32}$");
-    private static final Region REGION = Region.of("auto");
     private static final Duration MAX_RETRY_AFTER = Duration.ofHours(12);
     /** S3 error codes meaning the access key id or secret is wrong. */
     private static final Set<String> CREDENTIAL_CODES = Set.of(
@@ -131,7 +128,8 @@ public final class R2ObjectReader implements ObjectReader {
      * @throws IllegalArgumentException when the account id is not 32 lowercase hex characters
      */
     public static URI endpointFor(String accountId) {
-        return URI.create("https://" + requireAccountId(accountId, "accountId") + ".r2.cloudflarestorage.com");
+        return URI.create("https://" + CloudflareIds.requireAccountId(accountId, "accountId")
+                + ".r2.cloudflarestorage.com");
     }
 
     /**
@@ -142,7 +140,8 @@ public final class R2ObjectReader implements ObjectReader {
      */
     public static URI endpointFor(String accountId, Jurisdiction jurisdiction) {
         Objects.requireNonNull(jurisdiction, "jurisdiction");
-        return URI.create("https://" + requireAccountId(accountId, "accountId") + "." + jurisdiction.wireName()
+        return URI.create("https://" + CloudflareIds.requireAccountId(accountId, "accountId") + "."
+                + jurisdiction.wireName()
                 + ".r2.cloudflarestorage.com");
     }
 
@@ -390,16 +389,6 @@ public final class R2ObjectReader implements ObjectReader {
         }
     }
 
-    /** The account id rule (DESIGN 6.5), shared with {@link R2ConnectorConfig}; the message names {@code setting}. */
-    static String requireAccountId(String value, String setting) {
-        Objects.requireNonNull(value, setting);
-        if (!ACCOUNT_ID.matcher(value).matches()) {
-            throw new IllegalArgumentException(setting + " must be 32 lowercase hex characters (got "
-                    + value.length() + " characters" + (value.length() == 32 ? ", not all lowercase hex" : "") + ")");
-        }
-        return value;
-    }
-
     /**
      * Signs with the current value of the secret (and session token, for temporary credentials), read for each
      * request so that rotated credentials are picked up.
@@ -457,7 +446,7 @@ public final class R2ObjectReader implements ObjectReader {
 
         /** The Cloudflare account id (32 lowercase hex characters), from which the R2 endpoint is derived. */
         public Builder accountId(String accountId) {
-            this.accountId = requireAccountId(accountId, "accountId");
+            this.accountId = CloudflareIds.requireAccountId(accountId, "accountId");
             clientOptions.add("accountId");
             return this;
         }
@@ -534,8 +523,8 @@ public final class R2ObjectReader implements ObjectReader {
 
         /**
          * A ready client to use instead of building one: the reader does not close it, and its configuration is
-         * used as given (for R2 it needs path-style access, region {@code auto} and {@code WHEN_REQUIRED} checksums).
-         * Excludes every other option of this builder.
+         * used as given (for R2, build it with {@link R2ClientSettings#applyTo}). Excludes every other option of this
+         * builder.
          */
         public Builder s3Client(S3Client s3Client) {
             this.s3Client = Objects.requireNonNull(s3Client, "s3Client");
@@ -599,8 +588,9 @@ public final class R2ObjectReader implements ObjectReader {
         /**
          * Builds the reader (and its S3 client, unless one was supplied). Does no network call.
          *
-         * @throws IllegalStateException when the endpoint or credentials are missing, options conflict, or an
-         *                               http endpoint is not allowed
+         * @throws IllegalStateException  when the endpoint or credentials are missing, or options conflict
+         * @throws ConfigurationException when the endpoint breaks the https rule (plain http is allowed only to a
+         *                                loopback host with {@link #allowInsecureLoopbackForTesting(boolean)})
          */
         public R2ObjectReader build() {
             if (s3Client != null) {
@@ -638,13 +628,8 @@ public final class R2ObjectReader implements ObjectReader {
             Duration attempt = attemptTimeout;
             int connections = maxConnections;
             int attempts = maxAttempts;
-            S3Client client = S3Client.builder()
+            S3Client client = R2ClientSettings.applyTo(S3Client.builder())
                     .endpointOverride(target)
-                    .region(REGION)
-                    .forcePathStyle(true)
-                    .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
-                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                     .credentialsProvider(new SecretCredentialsProvider(accessKeyId, secretAccessKey,
                             Optional.ofNullable(sessionToken)))
                     .httpClientBuilder(Apache5HttpClient.builder()

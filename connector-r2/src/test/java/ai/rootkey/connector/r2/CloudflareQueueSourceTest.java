@@ -28,8 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -121,12 +119,7 @@ class CloudflareQueueSourceTest {
     }
 
     static String fixture(String name) {
-        try (InputStream in = CloudflareQueueSourceTest.class.getResourceAsStream("/fixtures/" + name)) {
-            assertThat(in).as("fixture %s on the test classpath", name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.read(name);
     }
 
     private static String pullReply(String messagesJson) {
@@ -361,17 +354,6 @@ class CloudflareQueueSourceTest {
     }
 
     @Test
-    void delaySeconds_roundsUpAndClampsToTwelveHours() {
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ZERO)).isZero();
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ofNanos(1))).isEqualTo(1);
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ofMillis(1200))).isEqualTo(2);
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ofSeconds(5))).isEqualTo(5);
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ofHours(12))).isEqualTo(43_200);
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ofHours(13))).isEqualTo(43_200);
-        assertThat(CloudflareQueueSource.delaySeconds(Duration.ofDays(365_000))).isEqualTo(43_200);
-    }
-
-    @Test
     void settle_warningsAsListOrMapOrNull_areAcceptedAndLogged() throws Exception {
         Delivery d = Delivery.malformed("m1", "lease-gone", 1, "x", "test");
         for (String warnings : List.of("[\"lease lease-gone expired\"]", "{\"lease-gone\":\"lease expired\"}", "null")) {
@@ -453,11 +435,26 @@ class CloudflareQueueSourceTest {
         server.stubFor(post(ACK).willReturn(okJson(fixture("queues-error-auth.json"))));
         Delivery d = Delivery.malformed("m1", "l1", 1, "x", "test");
 
-        assertThatThrownBy(() -> source.receive(10)).isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("HTTP 403");
-        assertThatThrownBy(() -> source.settle(List.of(Settlement.ack(d)))).isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("CLOUDFLARE_API_TOKEN");
+        assertThatThrownBy(() -> source.receive(10)).isInstanceOf(AccessRefusedException.class)
+                .hasMessageContaining("HTTP 403").extracting(e -> ((AccessRefusedException) e).status()).isEqualTo(403);
+        assertThatThrownBy(() -> source.settle(List.of(Settlement.ack(d)))).isInstanceOf(AccessRefusedException.class)
+                .hasMessageContaining("CLOUDFLARE_API_TOKEN").extracting(e -> ((AccessRefusedException) e).status())
+                .isEqualTo(200);
         assertThatThrownBy(() -> source.probe()).isInstanceOf(ConfigurationException.class);
+    }
+
+    @Test
+    void maxRetries_isTheConsumers_orAnAccessRefusedExceptionWhenTheTokenMayNotReadIt() throws Exception {
+        String consumers = "/client/v4/accounts/" + ACCOUNT + "/queues/" + QUEUE + "/consumers";
+        server.stubFor(get(consumers).inScenario("consumers").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson("{\"success\":true,\"errors\":[],\"result\":[" + fixture("queues-consumer-http-pull.json")
+                        + "]}")).willSetStateTo("refused"));
+        server.stubFor(get(consumers).inScenario("consumers").whenScenarioStateIs("refused")
+                .willReturn(aResponse().withStatus(403)));
+
+        assertThat(source.maxRetries()).hasValue(5);
+        assertThatThrownBy(() -> source.maxRetries()).isInstanceOf(AccessRefusedException.class)
+                .hasMessageContaining("HTTP 403").extracting(e -> ((AccessRefusedException) e).status()).isEqualTo(403);
     }
 
     @Test
@@ -692,11 +689,16 @@ class CloudflareQueueSourceTest {
     @Test
     void builder_rejectsBadIdsAndMissingParts() {
         assertThatThrownBy(() -> CloudflareQueueSource.builder().accountId("3F4B7E3DCAB231CBFDAA90A6A28BD548"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CLOUDFLARE_ACCOUNT_ID");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("accountId must be 32 lowercase hex characters (got 32 characters, not all lowercase hex)");
         assertThatThrownBy(() -> CloudflareQueueSource.builder().accountId("abc"))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CloudflareQueueSource.builder().queueId("rootkey-events"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("queueId must be a queue id, 32 lowercase hex characters, not a queue name (got "
+                        + "\"rootkey-events\")");
         assertThatThrownBy(() -> CloudflareQueueSource.builder().queueId("a/b"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("R2_QUEUE_ID");
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CloudflareQueueSource.builder().queueId("  "))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CloudflareQueueSource.builder().visibilityTimeout(Duration.ofHours(13)))
@@ -770,15 +772,6 @@ class CloudflareQueueSourceTest {
         assertThatThrownBy(() -> CloudflareQueueSource.builder().httpClient(always))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("followRedirects(HttpClient.Redirect.NEVER)");
-    }
-
-    @Test
-    void queueIdWithOddCharacters_isPercentEncodedInThePath() throws Exception {
-        server.stubFor(post(urlEqualTo("/client/v4/accounts/" + ACCOUNT + "/queues/my%20queue%3F/messages/pull"))
-                .willReturn(okJson(fixture("queues-pull-empty.json"))));
-        try (CloudflareQueueSource odd = builder().queueId("my queue?").build()) {
-            assertThat(odd.receive(1).isEmpty()).isTrue();
-        }
     }
 
     @Test

@@ -5,10 +5,6 @@ import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ObjectEvent;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,14 +15,7 @@ class R2EventCodecTest {
     private final R2EventCodec codec = R2EventCodec.standard();
 
     static String fixture(String name) {
-        try (InputStream in = R2EventCodecTest.class.getResourceAsStream("/fixtures/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing fixture " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.read(name);
     }
 
     @Test

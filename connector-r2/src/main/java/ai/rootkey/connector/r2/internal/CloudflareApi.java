@@ -3,6 +3,7 @@ package ai.rootkey.connector.r2.internal;
 import ai.rootkey.connector.ConfigurationException;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.LogSafe;
+import ai.rootkey.connector.r2.AccessRefusedException;
 import ai.rootkey.connector.r2.Secret;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
@@ -17,22 +18,47 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Calls the Cloudflare v4 API: one JSON request, retried inside the call for 408, 429, 5xx, timeouts and I/O
- * errors with exponential back-off (a {@code Retry-After} the server sends wins when it is not longer than the
- * largest back-off; a longer one ends the call at once so the caller waits it out), the v4 envelope checked,
- * and errors mapped to the SDK's exceptions. Immutable and thread-safe; never logs the token.
+ * The SDK's one client of the Cloudflare v4 API (DESIGN 6.2), shared by {@code CloudflareQueueSource},
+ * {@code DeadLetterQueue} and {@code Doctor}: one account, one token, one {@code java.net.http} client.
+ *
+ * <p>It owns what every endpoint needs. The HTTP client: built here (connect timeout, never following redirects,
+ * HTTP/1.1 to a plain-http loopback stand-in) and closed by {@link #close()}, or the user's, checked never to follow
+ * redirects and left open. The base URL (https, or http to loopback with the switch) and the ids
+ * ({@link CloudflareIds}). Each call: retried inside the call for 408, 429, 5xx, timeouts and I/O errors with
+ * exponential back-off (a {@code Retry-After} up to the largest back-off is waited for; a longer one ends the call at
+ * once so that the caller waits it out), the v4 envelope checked, errors mapped to the SDK's exceptions (401/403 and
+ * v4 authentication codes: {@link AccessRefusedException}; 404: {@link ConfigurationException}; other answers:
+ * {@link DependencyException}; no answer: {@link IOException}), and server text quoted without the token. Log lines
+ * go to the caller's logger, so that the source, the dead-letter tools and the doctor each log under their own name.
+ *
+ * <p>Endpoints: those of one queue are on its {@link #queue(String, CloudflareQueue.Role) handle}. An endpoint of
+ * the account or of a bucket (listing and creating queues, creating and deleting consumers, R2 event notification
+ * rules at {@code /accounts/{account}/event_notifications/r2/{bucket}/configuration[/queues/{queue_id}]}) belongs
+ * here or on a handle of its own, calling {@link #send} with a {@link Resource} that names it in errors; path segments
+ * that are user text go through {@link Endpoints#pathSegment(String)}.
+ *
+ * <p>Immutable and thread-safe; the token is read from its {@link Secret} for each request and never logged.
  */
-public final class CloudflareApi {
-    private static final Logger LOG = LoggerFactory.getLogger("ai.rootkey.connector.r2.CloudflareQueueSource");
+public final class CloudflareApi implements AutoCloseable {
+    /** The Cloudflare API root. */
+    public static final String DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
+    /** How long one request may take: 30 seconds. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** How long connecting may take, for the client built here: 10 seconds. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Attempts per call for retryable failures: 3. */
+    public static final int DEFAULT_ATTEMPTS = 3;
+    /** Retries inside one call: {@value #DEFAULT_ATTEMPTS} attempts, 250 ms back-off doubling up to 5 s. */
+    public static final Retry DEFAULT_RETRY = new Retry(DEFAULT_ATTEMPTS, Duration.ofMillis(250), Duration.ofSeconds(5));
+    /** The longest {@code Retry-After} taken from an answer: one day. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+
     /** v4 error codes that mean the token is refused (even when the HTTP status says otherwise). */
     private static final Set<Integer> AUTH_ERROR_CODES = Set.of(10000, 9109);
     private static final int EXCERPT_CHARS = 200;
@@ -58,6 +84,11 @@ public final class CloudflareApi {
             }
         }
 
+        /** One attempt, no waiting: for checks that report rather than retry. */
+        public static Retry once() {
+            return new Retry(1, Duration.ZERO, Duration.ZERO);
+        }
+
         /** The wait after failed attempt {@code attempt} (1-based): {@code initial * 2^(attempt-1)}, capped. */
         Duration backoff(int attempt) {
             Duration d = initialBackoff;
@@ -68,90 +99,120 @@ public final class CloudflareApi {
         }
     }
 
+    /**
+     * What a call is about, for its error messages.
+     *
+     * @param api         the API as the user knows it, e.g. {@code Cloudflare Queues}
+     * @param description the thing, e.g. {@code queue 0123... of account abcd...}
+     * @param permission  what the token needs for it, e.g. {@code Queues read and write}
+     * @param notFound    what a 404 means, e.g. {@code queue not found}
+     * @param settings    the settings that name it, e.g. {@code CLOUDFLARE_ACCOUNT_ID and R2_QUEUE_ID}
+     */
+    public record Resource(String api, String description, String permission, String notFound, String settings) {
+        public Resource {
+            Objects.requireNonNull(api, "api");
+            Objects.requireNonNull(description, "description");
+            Objects.requireNonNull(permission, "permission");
+            Objects.requireNonNull(notFound, "notFound");
+            Objects.requireNonNull(settings, "settings");
+        }
+    }
+
     private final HttpClient client;
+    private final boolean ownsClient;
     private final URI base;
+    private final String accountId;
     private final Secret token;
     private final Duration requestTimeout;
     private final Retry retry;
     private final Clock clock;
     private final Sleeper sleeper;
-    private final String what;
-    private final String idVariable;
+    private final Logger log;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    /**
-     * @param base the API root, e.g. {@code https://api.cloudflare.com/client/v4}, already checked and trimmed
-     * @param what the resource named in errors, e.g. {@code queue 0123... of account abcd...}
-     */
-    public CloudflareApi(HttpClient client, URI base, Secret token, Duration requestTimeout, Retry retry,
-                         Clock clock, Sleeper sleeper, String what) {
-        this(client, base, token, requestTimeout, retry, clock, sleeper, what, "R2_QUEUE_ID");
+    private CloudflareApi(Builder b, URI base, HttpClient client, boolean ownsClient) {
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.base = base;
+        this.accountId = b.accountId;
+        this.token = b.token;
+        this.requestTimeout = b.requestTimeout;
+        this.retry = b.retry;
+        this.clock = b.clock;
+        this.sleeper = b.sleeper;
+        this.log = b.log;
     }
 
-    /** As above; {@code idVariable} is the setting named in errors about the queue id (e.g. {@code R2_DLQ_ID}). */
-    public CloudflareApi(HttpClient client, URI base, Secret token, Duration requestTimeout, Retry retry,
-                         Clock clock, Sleeper sleeper, String what, String idVariable) {
-        this.client = Objects.requireNonNull(client, "client");
-        this.base = Objects.requireNonNull(base, "base");
-        this.token = Objects.requireNonNull(token, "token");
-        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
-        this.retry = Objects.requireNonNull(retry, "retry");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
-        this.what = Objects.requireNonNull(what, "what");
-        this.idVariable = Objects.requireNonNull(idVariable, "idVariable");
+    /** A new builder; the builder is not thread-safe. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The handle of one queue of this account; {@code queueId} must be a queue id ({@link CloudflareIds}). */
+    public CloudflareQueue queue(String queueId, CloudflareQueue.Role role) {
+        return new CloudflareQueue(this, CloudflareIds.requireQueueId(queueId, role.setting()), role);
+    }
+
+    /** The account id. */
+    public String accountId() {
+        return accountId;
+    }
+
+    /** The API root, checked and without trailing slashes. */
+    public URI baseUrl() {
+        return base;
+    }
+
+    /** {@code /accounts/{account}}: where every path of this client starts. */
+    String accountPath() {
+        return "/accounts/" + accountId;
+    }
+
+    /** The caller's logger, for the handles' log lines. */
+    Logger log() {
+        return log;
     }
 
     /**
-     * POSTs {@code body} to {@code base + path} and returns the envelope's {@code result} (a missing result is
-     * returned as a JSON null node).
+     * GETs {@code base + path} and returns the envelope's {@code result} (a JSON null node when it has none).
      *
-     * @param operation a short name for errors and logs, e.g. {@code pull}
-     * @throws ConfigurationException 401/403 or an auth error code (check the token), 404 (check the ids)
+     * @param operation a short name for errors and logs, e.g. {@code consumers}
+     * @throws AccessRefusedException 401/403 or an authentication error code
+     * @throws ConfigurationException 404
      * @throws DependencyException    any other error answer, after the retries for retryable ones
-     * @throws IOException            the API could not be reached, after the retries
+     * @throws IOException            no answer, after the retries
      */
-    public JsonNode post(String operation, String path, JsonNode body) throws IOException {
-        return call(operation, path, Json.MAPPER.writeValueAsBytes(body));
+    public JsonNode get(String operation, Resource resource, String path) throws IOException {
+        return send(operation, resource, "GET", path, null);
+    }
+
+    /** POSTs {@code body} as JSON; otherwise as {@link #get}. */
+    public JsonNode post(String operation, Resource resource, String path, JsonNode body) throws IOException {
+        return send(operation, resource, "POST", path, Json.MAPPER.writeValueAsBytes(body));
     }
 
     /**
-     * GETs {@code base + path} and returns the envelope's {@code result}, with the same retries and error mapping
-     * as {@link #post}; a 401 or 403 is a {@link Refused}.
+     * Sends one request (with retries) and returns the envelope's {@code result}; {@code payload} is JSON, or null for
+     * none. Every endpoint goes through here; see {@link #get} for what it throws.
      */
-    public JsonNode get(String operation, String path) throws IOException {
-        return call(operation, path, null);
-    }
-
-    /** A 401/403 (or v4 authentication error) answer: the token is refused, or lacks a permission for this call. */
-    public static final class Refused extends ConfigurationException {
-        private static final long serialVersionUID = 1L;
-        private final int status;
-
-        Refused(String message, int status) {
-            super(message);
-            this.status = status;
+    JsonNode send(String operation, Resource resource, String method, String path, byte[] payload)
+            throws IOException {
+        if (closed.get()) {
+            throw new IllegalStateException("this Cloudflare API client is closed");
         }
-
-        /** The HTTP status. */
-        public int status() {
-            return status;
-        }
-    }
-
-    private JsonNode call(String operation, String path, byte[] payload) throws IOException {
         URI uri = URI.create(base + path);
         for (int attempt = 1; ; attempt++) {
             Duration wait;
             try {
                 String secret = token.reveal();
-                HttpResponse<byte[]> response = client.send(request(uri, payload, secret),
+                HttpResponse<byte[]> response = client.send(request(uri, method, payload, secret),
                         HttpResponse.BodyHandlers.ofByteArray());
-                Optional<JsonNode> result = interpret(operation, response, secret);
+                Optional<JsonNode> result = interpret(operation, resource, response, secret);
                 if (result.isPresent()) {
                     return result.get();
                 }
                 // retryable status: interpret() returned empty only for those
-                DependencyException failure = statusFailure(operation, response, attempt, secret);
+                DependencyException failure = statusFailure(operation, resource, response, attempt, secret);
                 if (attempt >= retry.maxAttempts()) {
                     throw failure;
                 }
@@ -160,22 +221,22 @@ public final class CloudflareApi {
                     throw failure; // longer than we wait inside a call: the caller backs off
                 }
                 wait = retryAfter.isPresent() ? retryAfter.get() : retry.backoff(attempt);
-                LOG.atDebug().addKeyValue("operation", operation).addKeyValue("status", response.statusCode())
+                log.atDebug().addKeyValue("operation", operation).addKeyValue("status", response.statusCode())
                         .addKeyValue("attempt", attempt).addKeyValue("wait_ms", wait.toMillis())
                         .log("rootkey.queue.api_retry operation={} status={} attempt={} wait_ms={}",
                                 operation, response.statusCode(), attempt, wait.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw interrupted(operation, e);
+                throw interrupted(operation, resource, e);
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
                 if (attempt >= retry.maxAttempts()) {
-                    throw new IOException("Cloudflare Queues " + operation + " failed after " + attempt
-                            + " attempt(s) for " + what + ": " + e, e);
+                    throw new IOException(resource.api() + " " + operation + " failed after " + attempt
+                            + " attempt(s) for " + resource.description() + ": " + e, e);
                 }
                 wait = retry.backoff(attempt);
-                LOG.atDebug().addKeyValue("operation", operation).addKeyValue("attempt", attempt)
+                log.atDebug().addKeyValue("operation", operation).addKeyValue("attempt", attempt)
                         .addKeyValue("wait_ms", wait.toMillis())
                         .log("rootkey.queue.api_retry operation={} error={} attempt={} wait_ms={}",
                                 operation, e.getClass().getSimpleName(), attempt, wait.toMillis());
@@ -186,22 +247,22 @@ public final class CloudflareApi {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw interrupted(operation, e);
+                throw interrupted(operation, resource, e);
             }
         }
     }
 
-    private HttpRequest request(URI uri, byte[] payload, String secret) {
+    private HttpRequest request(URI uri, String method, byte[] payload, String secret) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
                 .header("Authorization", "Bearer " + secret)
                 .header("Accept", "application/json")
                 .header("User-Agent", USER_AGENT);
         if (payload == null) {
-            return request.GET().build();
+            return request.method(method, HttpRequest.BodyPublishers.noBody()).build();
         }
         return request.header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload))
                 .build();
     }
 
@@ -209,7 +270,8 @@ public final class CloudflareApi {
      * The result for a success; empty for a retryable status; throws for everything else. Messages quote the reply
      * with {@code secret} taken out: some servers and proxies echo the credential they refused.
      */
-    private Optional<JsonNode> interpret(String operation, HttpResponse<byte[]> response, String secret) {
+    private Optional<JsonNode> interpret(String operation, Resource resource, HttpResponse<byte[]> response,
+                                         String secret) {
         int status = response.statusCode();
         JsonNode envelope = parse(response.body());
         boolean refused = status == 401 || status == 403 || hasAuthError(envelope);
@@ -225,23 +287,23 @@ public final class CloudflareApi {
         byte[] reply = shown(response.body(), secret);
         JsonNode shown = parse(reply);
         if (refused) {
-            throw new Refused("Cloudflare Queues " + operation + " was refused (HTTP " + status
-                    + errorSuffix(shown) + ") for " + what + ": check CLOUDFLARE_API_TOKEN (it needs Queues read "
-                    + "and write), CLOUDFLARE_ACCOUNT_ID and " + idVariable, status);
+            throw new AccessRefusedException(resource.api() + " " + operation + " was refused (HTTP " + status
+                    + errorSuffix(shown) + ") for " + resource.description() + ": check CLOUDFLARE_API_TOKEN (it needs "
+                    + resource.permission() + "), " + resource.settings(), status);
         }
         if (status == 404) {
-            throw new ConfigurationException("queue not found: check CLOUDFLARE_ACCOUNT_ID and " + idVariable
-                    + " (HTTP 404" + errorSuffix(shown) + " for " + what + ")");
+            throw new ConfigurationException(resource.notFound() + ": check " + resource.settings() + " (HTTP 404"
+                    + errorSuffix(shown) + " for " + resource.description() + ")");
         }
         if (status < 200 || status > 299) {
-            throw new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
+            throw new DependencyException(resource.api() + " " + operation + " failed with HTTP " + status
                     + errorSuffix(shown) + bodySuffix(shown, reply), status, firstCode(envelope), null, null);
         }
         if (envelope == null || !envelope.isObject()) {
-            throw new DependencyException("Cloudflare Queues " + operation + " answered HTTP " + status
+            throw new DependencyException(resource.api() + " " + operation + " answered HTTP " + status
                     + " with a reply that is not a JSON envelope: " + excerpt(reply), status);
         }
-        throw new DependencyException("Cloudflare Queues " + operation + " answered success=false"
+        throw new DependencyException(resource.api() + " " + operation + " answered success=false"
                 + errorSuffix(shown), status, firstCode(envelope), null, null);
     }
 
@@ -250,13 +312,16 @@ public final class CloudflareApi {
         return success != null && success.isBoolean() && success.booleanValue();
     }
 
-    private DependencyException statusFailure(String operation, HttpResponse<byte[]> response, int attempt,
-                                              String secret) {
+    private DependencyException statusFailure(String operation, Resource resource, HttpResponse<byte[]> response,
+                                              int attempt, String secret) {
         int status = response.statusCode();
         byte[] reply = shown(response.body(), secret);
         JsonNode shown = parse(reply);
-        Duration retryAfter = retryAfter(response).orElse(null);
-        return new DependencyException("Cloudflare Queues " + operation + " failed with HTTP " + status
+        Duration retryAfter = response.headers().firstValue("Retry-After")
+                .flatMap(value -> RetryAfter.parse(value, clock.instant()))
+                .map(d -> d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d)
+                .orElse(null);
+        return new DependencyException(resource.api() + " " + operation + " failed with HTTP " + status
                 + errorSuffix(shown) + bodySuffix(shown, reply) + " after " + attempt + " attempt(s)",
                 status, firstCode(parse(response.body())), retryAfter, null);
     }
@@ -271,27 +336,6 @@ public final class CloudflareApi {
 
     private static boolean isRetryable(int status) {
         return status == 408 || status == 429 || status >= 500;
-    }
-
-    /** {@code Retry-After} as seconds or an HTTP date; never negative. */
-    Optional<Duration> retryAfter(HttpResponse<?> response) {
-        Optional<String> header = response.headers().firstValue("Retry-After").map(String::trim);
-        if (header.isEmpty() || header.get().isEmpty()) {
-            return Optional.empty();
-        }
-        String value = header.get();
-        try {
-            long seconds = Long.parseLong(value);
-            return Optional.of(Duration.ofSeconds(Math.max(0, Math.min(seconds, 86_400L))));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                Instant when = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration d = Duration.between(clock.instant(), when);
-                return Optional.of(d.isNegative() ? Duration.ZERO : d);
-            } catch (DateTimeParseException notADate) {
-                return Optional.empty();
-            }
-        }
     }
 
     private static JsonNode parse(byte[] body) {
@@ -351,8 +395,9 @@ public final class CloudflareApi {
         return ": " + excerpt(body);
     }
 
-    private IOException interrupted(String operation, InterruptedException e) {
-        InterruptedIOException io = new InterruptedIOException("interrupted during Cloudflare Queues " + operation);
+    private static IOException interrupted(String operation, Resource resource, InterruptedException e) {
+        InterruptedIOException io = new InterruptedIOException("interrupted during " + resource.api() + " "
+                + operation);
         io.initCause(e);
         return io;
     }
@@ -369,9 +414,165 @@ public final class CloudflareApi {
         return LogSafe.escape(text, EXCERPT_CHARS);
     }
 
-    /** For messages: never the token. */
+    /**
+     * Releases the HTTP client when it was built here (from Java 21 {@code HttpClient} is {@link AutoCloseable};
+     * on 17 there is nothing to release); a user's client is left open. Later calls throw
+     * {@link IllegalStateException}. Idempotent; never throws.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true) || !ownsClient) {
+            return;
+        }
+        Object c = client;
+        if (c instanceof AutoCloseable) {
+            try {
+                ((AutoCloseable) c).close();
+            } catch (Exception e) {
+                log.debug("rootkey.queue.close_failed error={}", e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    /** Whether the HTTP client was built here (and so is closed by {@link #close()}). */
+    public boolean ownsHttpClient() {
+        return ownsClient;
+    }
+
+    /** Base URL and account; never the token. */
     @Override
     public String toString() {
-        return "CloudflareApi[" + base + ", " + what + "]";
+        return "CloudflareApi[" + base + ", account " + accountId + "]";
+    }
+
+    /**
+     * Configures a {@link CloudflareApi}. Setters reject bad values at once; {@link #build()} rejects missing ones.
+     * Not thread-safe.
+     */
+    public static final class Builder {
+        private String accountId;
+        private Secret token;
+        private URI baseUrl = URI.create(DEFAULT_BASE_URL);
+        private boolean allowInsecureLoopback;
+        private HttpClient httpClient;
+        private Duration connectTimeout;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Retry retry = DEFAULT_RETRY;
+        private Clock clock = Clock.systemUTC();
+        private Sleeper sleeper = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+        private Logger log = LoggerFactory.getLogger(CloudflareApi.class);
+
+        private Builder() {
+        }
+
+        /** The account id, 32 lowercase hex characters. Required. */
+        public Builder accountId(String accountId) {
+            this.accountId = CloudflareIds.requireAccountId(accountId, "accountId");
+            return this;
+        }
+
+        /** The API token. Required. */
+        public Builder apiToken(Secret token) {
+            this.token = Objects.requireNonNull(token, "apiToken");
+            return this;
+        }
+
+        /** The API root; default {@link #DEFAULT_BASE_URL}. Checked by {@link #build()}. */
+        public Builder baseUrl(URI baseUrl) {
+            this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
+            return this;
+        }
+
+        /** Admits a plain-http base URL to a loopback host (local stand-ins). Default false. */
+        public Builder allowInsecureLoopback(boolean allow) {
+            this.allowInsecureLoopback = allow;
+            return this;
+        }
+
+        /**
+         * A client to use instead of building one; never closed here.
+         *
+         * @throws IllegalArgumentException when it follows redirects (see {@link Endpoints#requireNoRedirects})
+         */
+        public Builder httpClient(HttpClient httpClient) {
+            this.httpClient = Endpoints.requireNoRedirects(httpClient, "httpClient");
+            return this;
+        }
+
+        /** The connect timeout of the client built here; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = positive(connectTimeout, "connectTimeout");
+            return this;
+        }
+
+        /** How long one request may take; default {@link #DEFAULT_REQUEST_TIMEOUT}. */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = positive(requestTimeout, "requestTimeout");
+            return this;
+        }
+
+        /** Retries inside one call; default {@link #DEFAULT_RETRY}. */
+        public Builder retry(Retry retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /** The clock for {@code Retry-After} dates; default the UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How the back-off waits; default {@link Thread#sleep}. */
+        public Builder sleeper(Sleeper sleeper) {
+            this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+            return this;
+        }
+
+        /** The caller's logger, which every log line of the client goes to. Default this class's. */
+        public Builder logger(Logger log) {
+            this.log = Objects.requireNonNull(log, "log");
+            return this;
+        }
+
+        /**
+         * The client (and its HTTP client, unless one was given).
+         *
+         * @throws IllegalStateException  when the account id or token is missing, or a connect timeout is combined
+         *                                with a user's client
+         * @throws ConfigurationException when the base URL breaks the https rule
+         */
+        public CloudflareApi build() {
+            if (accountId == null) {
+                throw new IllegalStateException("no account id: call accountId(...) (CLOUDFLARE_ACCOUNT_ID)");
+            }
+            if (token == null) {
+                throw new IllegalStateException("no API token: call "
+                        + "apiToken(Secret.fromEnvironment(\"CLOUDFLARE_API_TOKEN\"))");
+            }
+            if (httpClient != null && connectTimeout != null) {
+                throw new IllegalStateException("connectTimeout applies to the client the SDK builds: set it on "
+                        + "your HttpClient instead, or drop httpClient(...)");
+            }
+            URI base = Endpoints.requireHttpsOrLoopback(baseUrl, allowInsecureLoopback, "baseUrl");
+            if (httpClient != null) {
+                return new CloudflareApi(this, base, httpClient, false);
+            }
+            HttpClient.Builder client = HttpClient.newBuilder()
+                    .connectTimeout(connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout)
+                    .followRedirects(HttpClient.Redirect.NEVER);
+            if ("http".equalsIgnoreCase(base.getScheme())) {
+                client.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with local stand-ins
+            }
+            return new CloudflareApi(this, base, client.build(), true);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
+            }
+            return d;
+        }
     }
 }
