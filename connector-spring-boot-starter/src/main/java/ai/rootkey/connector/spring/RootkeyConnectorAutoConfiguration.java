@@ -10,7 +10,6 @@ import ai.rootkey.connector.r2.R2ConnectorConfig;
 import ai.rootkey.connector.spring.internal.Boot3ConnectorHealthIndicator;
 import ai.rootkey.connector.spring.internal.ConnectorAssembly;
 import ai.rootkey.connector.spring.internal.ConnectorHealthIndicator;
-import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
 import ai.rootkey.connector.spring.internal.ConnectorParts;
 import ai.rootkey.connector.spring.internal.OnConnectorHealthEnabledCondition;
 import ai.rootkey.connector.spring.internal.RestartableConnector;

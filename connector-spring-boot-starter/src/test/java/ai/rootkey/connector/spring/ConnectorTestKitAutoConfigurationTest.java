@@ -9,8 +9,6 @@ import ai.rootkey.connector.Health;
 import ai.rootkey.connector.Outcome;
 import ai.rootkey.connector.Verdict;
 import ai.rootkey.connector.spring.internal.ConnectorHealthIndicator;
-import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
-import ai.rootkey.connector.spring.internal.InvalidConnectorPropertiesException;
 import ai.rootkey.connector.spring.test.AutoConfigureConnectorTestKit;
 import ai.rootkey.connector.testkit.Await;
 import ai.rootkey.connector.testkit.ConnectorTestKit;

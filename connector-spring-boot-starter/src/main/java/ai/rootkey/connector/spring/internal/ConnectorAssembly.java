@@ -6,6 +6,7 @@ import ai.rootkey.connector.EventFilter;
 import ai.rootkey.connector.RetryPolicy;
 import ai.rootkey.connector.r2.R2Connector;
 import ai.rootkey.connector.r2.R2ConnectorConfig;
+import ai.rootkey.connector.spring.InvalidConnectorPropertiesException;
 import ai.rootkey.connector.spring.RootkeyConnectorProperties;
 import software.amazon.awssdk.services.s3.S3Client;
 

@@ -1,6 +1,7 @@
 package ai.rootkey.connector.spring.internal;
 
 import ai.rootkey.connector.ConfigurationException;
+import ai.rootkey.connector.spring.InvalidConnectorPropertiesException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 

@@ -1,7 +1,7 @@
 package ai.rootkey.connector.examples.spring;
 
 import ai.rootkey.connector.Connector;
-import ai.rootkey.connector.spring.internal.ConnectorLifecycle;
+import ai.rootkey.connector.spring.ConnectorLifecycle;
 import ai.rootkey.connector.spring.test.AutoConfigureConnectorTestKit;
 import ai.rootkey.connector.testkit.ConnectorTestKit;
 import ai.rootkey.connector.testkit.Fault;

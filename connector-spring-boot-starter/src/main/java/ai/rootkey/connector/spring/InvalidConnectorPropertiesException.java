@@ -1,4 +1,4 @@
-package ai.rootkey.connector.spring.internal;
+package ai.rootkey.connector.spring;
 
 import ai.rootkey.connector.ConfigurationException;
 
@@ -13,7 +13,7 @@ public final class InvalidConnectorPropertiesException extends ConfigurationExce
 
     private final List<String> problems;
 
-    InvalidConnectorPropertiesException(List<String> problems) {
+    public InvalidConnectorPropertiesException(List<String> problems) {
         super("the rootkey.connector properties have " + problems.size()
                 + (problems.size() == 1 ? " problem:" : " problems:") + System.lineSeparator() + "  "
                 + String.join(System.lineSeparator() + "  ", problems));

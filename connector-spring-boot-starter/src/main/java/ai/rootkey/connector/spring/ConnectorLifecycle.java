@@ -1,6 +1,7 @@
-package ai.rootkey.connector.spring.internal;
+package ai.rootkey.connector.spring;
 
 import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.spring.internal.RestartableConnector;
 import org.springframework.context.SmartLifecycle;
 
 import java.util.Objects;
