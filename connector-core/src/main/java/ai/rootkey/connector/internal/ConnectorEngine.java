@@ -186,8 +186,8 @@ public final class ConnectorEngine implements Connector {
     }
 
     /**
-     * The counters. {@code inFlight} and {@code unsettled} are read together under the lock, where a decision moves
-     * a delivery from one to the other, so a caller never sees a decided delivery in neither.
+     * The counters. {@code inFlight} and {@code unsettled} are read together under the lock; a decision queues its
+     * settlement before it frees its slot, so a caller never sees a decided delivery in neither.
      */
     @Override
     public ConnectorStats stats() {
@@ -274,12 +274,16 @@ public final class ConnectorEngine implements Connector {
         }
     }
 
-    /** A delivery was decided: its slot is free and its settlement queued, in one step under the lock. */
+    /**
+     * A delivery was decided: its settlement is queued, then its slot freed. In that order, a reader of
+     * {@link #stats()} may see the delivery both in flight and unsettled for a moment, never in neither, and the
+     * poller's capacity errs on the safe side.
+     */
     private void decided(Job job, Settlement settlement, Outcome outcome) {
         open.remove(job);
+        settler.add(settlement);
         lock.lock();
         try {
-            settler.add(settlement);
             pauses.decided(outcome.kind());
             poller.slotFreed();
         } finally {
