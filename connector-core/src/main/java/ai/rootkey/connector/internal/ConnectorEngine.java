@@ -46,8 +46,8 @@ public final class ConnectorEngine implements Connector {
     /** State changes (start, close, pause, resume); sleeping loops wait on it. */
     private final Condition changed = lock.newCondition();
 
-    // guarded by lock
-    private State state = State.NEW;
+    /** Written under the lock; read without it where a stale answer only delays a bail-out (a worker's check). */
+    private volatile State state = State.NEW;
 
     private final Set<Job> open = ConcurrentHashMap.newKeySet();
     private final HealthTracker health;
@@ -298,12 +298,7 @@ public final class ConnectorEngine implements Connector {
     }
 
     private boolean isRunning() {
-        lock.lock();
-        try {
-            return running();
-        } finally {
-            lock.unlock();
-        }
+        return state == State.RUNNING;
     }
 
     /** Lock held. */

@@ -36,8 +36,8 @@ final class Pauses {
     private final BooleanSupplier running;
     private SafeClassifier classifier;
 
-    // guarded by lock
-    private Pause pause;
+    // written under the lock; the pause is also read without it by workers deciding whether to start
+    private volatile Pause pause;
     private boolean probation;
     /** The probe interval now: doubled each time a probe passes but the trial delivery after it is refused. */
     private volatile Duration probeInterval;
@@ -76,13 +76,9 @@ final class Pauses {
         return probation;
     }
 
+    /** Whether a pause is in force; no lock: a worker only uses it to hand a delivery back instead of starting. */
     boolean isPaused() {
-        lock.lock();
-        try {
-            return pause != null;
-        } finally {
-            lock.unlock();
-        }
+        return pause != null;
     }
 
     void pause(String reason, Failure.Stage stage, Optional<String> bucket) {
