@@ -77,6 +77,28 @@ class BackfillIT {
         assertThat(stack.queues().queue(stack.queueId()).backlog()).as("the event queue is not involved").isEmpty();
     }
 
+    /**
+     * Keys with control characters cannot be written in a listing's XML: without {@code encoding-type=url} one such
+     * key made the whole listing unparseable and the backfill stopped having anchored nothing (issue 10). S3Proxy
+     * stores every control character but NUL.
+     */
+    @Test
+    void keysWithControlCharacters_areListedAndAnchoredUnderTheirOwnNames() throws Exception {
+        List<String> keys = List.of("ctl/bell\u0007.pdf", "ctl/tab\tinside.pdf", "ctl/escape\u001b[31m.pdf",
+                "ctl/del\u007f.pdf", "ctl/unit\u001fsep.pdf", "ctl/plain.pdf", "ctl/relat\u00f3rios r\u00e9sum\u00e9.pdf");
+        for (String key : keys) {
+            stack.putSilently(key, ("content of " + key).getBytes(StandardCharsets.UTF_8));
+        }
+
+        Backfill.Progress result = Backfill.builder().config(stack.config()).prefix("ctl/").build().run();
+
+        assertThat(result.complete()).isTrue();
+        assertThat(result.listed()).isEqualTo(keys.size());
+        assertThat(result.anchored()).isEqualTo(keys.size());
+        assertThat(stack.api().files()).filteredOn(f -> f.key().startsWith("ctl/")).extracting(ReceivedFile::key)
+                .containsExactlyInAnyOrderElementsOf(keys);
+    }
+
     @Test
     void aBuilderChangedAfterBuild_doesNotChangeTheBackfill_andAThrowingProgressCallbackDoesNotStopIt()
             throws Exception {

@@ -112,6 +112,15 @@ class R2ConnectorConfigTest {
     }
 
     @Test
+    void sessionToken_isASecret_readFromTheEnvironment_andNeverShown() {
+        R2ConnectorConfig config = R2ConnectorConfig.fromEnvironment(with("R2_SESSION_TOKEN", "SESSION-TOKEN-4c1f"));
+
+        assertThat(config.sessionToken()).map(Secret::reveal).contains("SESSION-TOKEN-4c1f");
+        assertThat(config.toString()).doesNotContain("SESSION-TOKEN-4c1f");
+        assertThat(R2ConnectorConfig.fromEnvironment(minimal()).sessionToken()).isEmpty();
+    }
+
+    @Test
     void r2Endpoint_replacesTheDerivedEndpoint() {
         R2ConnectorConfig config = R2ConnectorConfig.fromEnvironment(with("R2_ENDPOINT", "https://minio.internal:9000"));
         assertThat(config.r2Endpoint()).contains(URI.create("https://minio.internal:9000"));
