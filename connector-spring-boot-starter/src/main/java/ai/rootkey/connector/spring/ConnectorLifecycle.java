@@ -19,7 +19,7 @@ import java.util.Objects;
  * calls {@code close()} again, which waits for the drain to end, so nothing is lost either way.
  *
  * <p>{@link #start()} after {@link #stop()} (Spring 7 pauses the contexts of tests not running, then restarts
- * them) starts a fresh engine when the connector is the starter's {@link RestartableConnector}; an application's
+ * them) starts a fresh engine when the connector is the one the starter built; an application's
  * own {@code Connector} bean cannot be restarted and says so.
  */
 public final class ConnectorLifecycle implements SmartLifecycle {
