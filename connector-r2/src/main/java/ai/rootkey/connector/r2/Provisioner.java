@@ -551,9 +551,9 @@ public final class Provisioner {
         List<Step> steps = planned.stream().map(Planned::step).toList();
         List<String> notes = new ArrayList<>();
         long upload = (maxFileSizeBytes + minBandwidth - 1) / minBandwidth;
-        notes.add("Lease (visibility_timeout_ms): " + visibilityTimeout.toSeconds() + " s: a " + bytes(maxFileSizeBytes)
-                + " object at " + bytes(minBandwidth) + "/s takes " + upload + " s, plus a quarter (at least "
-                + MIN_LEASE_MARGIN.toSeconds() + " s), at most 12 h.");
+        notes.add("Lease: " + visibilityTimeout.toSeconds() + " s (visibility_timeout_ms " + visibilityTimeout.toMillis()
+                + "): a " + bytes(maxFileSizeBytes) + " object at " + bytes(minBandwidth) + "/s takes " + upload
+                + " s, plus a quarter (at least " + MIN_LEASE_MARGIN.toSeconds() + " s); at most 12 h.");
         if (upload + MIN_LEASE_MARGIN.toSeconds() > MAX_VISIBILITY_TIMEOUT.toSeconds()) {
             notes.add("Warning: the lease is capped at 12 h; the largest object must upload at "
                     + bytes(maxFileSizeBytes / MAX_VISIBILITY_TIMEOUT.toSeconds() + 1) + "/s or faster.");
