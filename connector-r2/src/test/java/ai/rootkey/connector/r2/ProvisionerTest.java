@@ -100,6 +100,8 @@ class ProvisionerTest {
         assertThat(Provisioner.visibilityTimeoutFor(5 * 1024 * mib, 100 * 1024)).isEqualTo(Duration.ofHours(12));
         assertThat(Provisioner.visibilityTimeoutFor(100 * mib, 3 * mib)).as("34 s rounded up, + 60 s")
                 .isEqualTo(Duration.ofSeconds(94));
+        assertThat(Provisioner.visibilityTimeoutFor(500 * mib, 436_906)).as("DEPLOYING.md's shared-link example")
+                .isEqualTo(Duration.ofSeconds(1502));
     }
 
     @Test
