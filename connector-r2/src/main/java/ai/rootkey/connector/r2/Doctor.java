@@ -230,8 +230,9 @@ public final class Doctor {
             if (pull == null) {
                 checks.add(Check.fail(consumer, types.isEmpty() ? "the queue has no consumer"
                                 : "the queue's consumers are " + String.join(", ", types) + ", none is http_pull",
-                        "add an HTTP pull consumer (wrangler queues consumer http add <queue> --message-retries 5 "
-                                + "--dead-letter-queue <dlq>); a Worker consumer would take the messages instead"));
+                        "run provision (--replace-worker-consumer replaces a Worker's), or add an HTTP pull consumer "
+                                + "(wrangler queues consumer http add <queue> --message-retries 5 --dead-letter-queue "
+                                + "<dlq>); a Worker consumer would take the messages instead"));
                 checks.add(Check.skipped(retries, "no http_pull consumer"));
                 checks.add(Check.skipped(dlq, "no http_pull consumer"));
                 return true;

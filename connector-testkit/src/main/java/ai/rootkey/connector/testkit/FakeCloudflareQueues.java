@@ -221,12 +221,15 @@ public final class FakeCloudflareQueues implements AutoCloseable {
 
     // ------------------------------------------------------------------ queues
 
-    /** Creates a queue with Cloudflare's default consumer settings and returns its id (32 hex characters). */
+    /**
+     * Creates a queue with an {@code http_pull} consumer of Cloudflare's default settings and returns its id (32 hex
+     * characters).
+     */
     public String createQueue(String name) {
         return createQueue(name, QueueConsumerSettings.defaults());
     }
 
-    /** Creates a queue with the given consumer settings and returns its id (32 hex characters). */
+    /** Creates a queue with an {@code http_pull} consumer of these settings and returns its id (32 hex characters). */
     public String createQueue(String name, QueueConsumerSettings consumer) {
         return store.createQueue(name, consumer);
     }

@@ -22,8 +22,9 @@ import java.util.OptionalInt;
 
 /**
  * One queue's endpoints of the Cloudflare Queues API (DESIGN 6.2), on its account's {@link CloudflareApi}: pull,
- * peek, ack and retry, publish, and the consumer settings. Replies are parsed here, once, into {@link Message},
- * {@link Pull} and {@link Consumer}; callers never see the wire JSON. Thread-safe, like the client.
+ * peek, ack and retry, publish, the queue's settings, and its consumers (list, create, update, delete). Replies are
+ * parsed here, once, into {@link Message}, {@link Pull}, {@link Consumer} and {@link Info}; callers never see the
+ * wire JSON. Thread-safe, like the client.
  *
  * <p>Cloudflare's limits are applied here: at most {@value #MAX_BATCH_SIZE} messages a pull or peek and leases an
  * ack call, at most {@value #MAX_PUBLISH_BATCH_SIZE} messages and about 250 KB of bodies a publish-batch call, retry
