@@ -1,6 +1,5 @@
 package ai.rootkey.connector.cli;
 
-import ai.rootkey.connector.r2.CloudflareQueueSource;
 import ai.rootkey.connector.r2.Doctor;
 import ai.rootkey.connector.r2.R2ConnectorConfig;
 import picocli.CommandLine.Command;
@@ -16,15 +15,17 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "Checks the configuration end to end, without consuming a message or uploading anything: the R2 bucket,",
-            "the queue and its consumer settings, the dead-letter queue, the ROOTKey API, and whether the size limit",
-            "fits the lease. Prints one row per check (OK, WARN, FAIL, SKIPPED) and, under each WARN or FAIL, what",
+            "the queue, its consumer settings and message retention, the dead-letter queue, the bucket's event",
+            "notification rule, the ROOTKey API, and whether the size limit fits the lease. Prints one row per check",
+            "(OK, WARN, FAIL, SKIPPED) and, under each WARN or FAIL, what",
             "to fix. Exits 1 when any check fails, 2 when the environment is incomplete, 0 otherwise."})
 final class DoctorCommand implements Callable<Integer> {
     private final Main.Cli cli;
 
     @Option(names = "--visibility-timeout", paramLabel = "SECONDS",
-            description = "The lease the connector pulls with (default ${DEFAULT-VALUE}).")
-    long visibilityTimeoutSeconds = CloudflareQueueSource.DEFAULT_VISIBILITY_TIMEOUT.toSeconds();
+            description = "The lease the connector pulls with (default: R2_VISIBILITY_TIMEOUT_SECONDS, else "
+                    + "600).")
+    Long visibilityTimeoutSeconds;
 
     DoctorCommand(Main.Cli cli) {
         this.cli = cli;
@@ -36,11 +37,13 @@ final class DoctorCommand implements Callable<Integer> {
         if (config.isEmpty()) {
             return 2;
         }
-        if (visibilityTimeoutSeconds < 1) {
+        if (visibilityTimeoutSeconds != null && visibilityTimeoutSeconds < 1) {
             cli.err().println("--visibility-timeout must be at least 1 second");
             return 2;
         }
-        List<Doctor.Check> checks = Doctor.check(config.get(), Duration.ofSeconds(visibilityTimeoutSeconds));
+        Duration lease = visibilityTimeoutSeconds != null ? Duration.ofSeconds(visibilityTimeoutSeconds)
+                : config.get().visibilityTimeout();
+        List<Doctor.Check> checks = Doctor.check(config.get(), lease);
         cli.out().print(table(checks));
         long failed = checks.stream().filter(c -> c.status() == Doctor.Status.FAIL).count();
         long warned = checks.stream().filter(c -> c.status() == Doctor.Status.WARN).count();

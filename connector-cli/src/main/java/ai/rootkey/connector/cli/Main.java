@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
         description = {
             "Anchors files that land in a Cloudflare R2 bucket into a ROOTKey vault.",
             "Without a command: 'run' when CLOUDFLARE_* / R2_* variables are set, otherwise 'demo'."},
-        subcommands = {RunCommand.class, DemoCommand.class, DlqCommand.class, BackfillCommand.class,
-            DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, ProvisionCommand.class, DlqCommand.class,
+            BackfillCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     private final Cli cli;
 

@@ -7,6 +7,7 @@ import ai.rootkey.connector.r2.R2EventCodec;
 import ai.rootkey.connector.r2.Secret;
 import ai.rootkey.connector.testkit.FakeCloudflareQueues;
 import ai.rootkey.connector.testkit.FakeRootkeyApi;
+import ai.rootkey.connector.testkit.NotificationRule;
 import ai.rootkey.connector.testkit.QueueConsumerSettings;
 
 import java.io.IOException;
@@ -21,8 +22,10 @@ import java.util.Objects;
 /**
  * The three services the connector talks to, on 127.0.0.1, wired like R2 wires them: S3Proxy as the bucket,
  * {@link FakeCloudflareQueues} with an event queue (an {@code http_pull} consumer with {@code max_retries} 5 and a
- * dead-letter queue), and {@link FakeRootkeyApi}. Writes through {@link #put} store the object over the S3 API and
- * publish the event notification R2 would publish.
+ * dead-letter queue) and the bucket's event notification rule to it (every action, every key), and
+ * {@link FakeRootkeyApi}. Writes through {@link #put} store the object over the S3 API and publish the event
+ * notification R2 would publish, to the queues the bucket's rules name. {@link Builder#withoutQueues()} starts with
+ * an empty Cloudflare account instead (no queue, no rule), for {@code provision} to fill.
  *
  * <pre>{@code
  * try (LoopbackStack stack = LoopbackStack.start();
@@ -47,7 +50,7 @@ public final class LoopbackStack implements AutoCloseable {
     private final FakeCloudflareQueues queues;
     private final FakeRootkeyApi api;
     private final String bucket;
-    private final String queueId;
+    private final String queueId; // null without queues
     private final String deadLetterQueueId;
     private final R2EventCodec codec = R2EventCodec.standard();
 
@@ -86,27 +89,51 @@ public final class LoopbackStack implements AutoCloseable {
         return bucket;
     }
 
-    /** The id of the event queue the connector pulls from. */
+    /**
+     * The id of the event queue the connector pulls from.
+     *
+     * @throws IllegalStateException when the stack started {@link Builder#withoutQueues() without queues}
+     */
     public String queueId() {
-        return queueId;
+        return requireQueues(queueId);
     }
 
-    /** The id of the dead-letter queue. */
+    /**
+     * The id of the dead-letter queue.
+     *
+     * @throws IllegalStateException when the stack started {@link Builder#withoutQueues() without queues}
+     */
     public String deadLetterQueueId() {
-        return deadLetterQueueId;
+        return requireQueues(deadLetterQueueId);
+    }
+
+    /** Whether the stack created its queues and rule ({@code false}: {@link Builder#withoutQueues()}). */
+    public boolean hasQueues() {
+        return queueId != null;
+    }
+
+    private static String requireQueues(String id) {
+        if (id == null) {
+            throw new IllegalStateException("this stack started without queues (Builder.withoutQueues()): find the "
+                    + "ones provisioning made with queues().queueIds()");
+        }
+        return id;
     }
 
     /**
      * A configuration builder with every endpoint, id and secret of this stack filled in and plain http to loopback
-     * allowed; add or change settings (e.g. the maximum file size) before {@code build()}.
+     * allowed; add or change settings (e.g. the maximum file size) before {@code build()}. Without queues, the queue
+     * ids are left for the caller to set.
      */
     public R2ConnectorConfig.Builder configBuilder() {
-        return R2ConnectorConfig.builder()
+        R2ConnectorConfig.Builder b = R2ConnectorConfig.builder()
                 .accountId(queues.accountId())
                 .apiToken(Secret.of(queues.token()))
-                .apiBaseUrl(queues.baseUrl())
-                .queueId(queueId)
-                .dlqId(deadLetterQueueId)
+                .apiBaseUrl(queues.baseUrl());
+        if (hasQueues()) {
+            b.queueId(queueId).dlqId(deadLetterQueueId);
+        }
+        return b
                 .bucket(bucket)
                 .accessKeyId(s3.identity())
                 .secretAccessKey(Secret.of(s3.credential()))
@@ -123,15 +150,18 @@ public final class LoopbackStack implements AutoCloseable {
 
     /**
      * The environment variables (DESIGN section 6.5 names) that point a connector process at this stack; they
-     * include the stand-ins' secrets, which are test values.
+     * include the stand-ins' secrets, which are test values. Without queues, {@code R2_QUEUE_ID} and
+     * {@code R2_DLQ_ID} are missing.
      */
     public Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CLOUDFLARE_ACCOUNT_ID", queues.accountId());
         env.put("CLOUDFLARE_API_TOKEN", queues.token());
         env.put("CLOUDFLARE_API_BASE_URL", queues.baseUrl().toString());
-        env.put("R2_QUEUE_ID", queueId);
-        env.put("R2_DLQ_ID", deadLetterQueueId);
+        if (hasQueues()) {
+            env.put("R2_QUEUE_ID", queueId);
+            env.put("R2_DLQ_ID", deadLetterQueueId);
+        }
         env.put("R2_BUCKET", bucket);
         env.put("R2_ACCESS_KEY_ID", s3.identity());
         env.put("R2_SECRET_ACCESS_KEY", s3.credential());
@@ -142,17 +172,20 @@ public final class LoopbackStack implements AutoCloseable {
         return env;
     }
 
-    /** Stores {@code content} under {@code key} and publishes its PutObject event; returns the ETag (unquoted). */
+    /**
+     * Stores {@code content} under {@code key} and publishes its PutObject event to the queues the bucket's rules
+     * name (none: not announced, like R2); returns the ETag (unquoted).
+     */
     public String put(String key, byte[] content) {
         String eTag = unquote(s3.putObject(bucket, key, content, "application/octet-stream"));
-        publish(event(key, EventAction.PUT_OBJECT).size(content.length).eTag(eTag).build());
+        notify(event(key, EventAction.PUT_OBJECT).size(content.length).eTag(eTag).build());
         return eTag;
     }
 
     /** Streams {@code size} bytes into {@code key} and publishes its PutObject event; returns the ETag (unquoted). */
     public String put(String key, InputStream content, long size) {
         String eTag = unquote(s3.putObject(bucket, key, content, size, "application/octet-stream"));
-        publish(event(key, EventAction.PUT_OBJECT).size(size).eTag(eTag).build());
+        notify(event(key, EventAction.PUT_OBJECT).size(size).eTag(eTag).build());
         return eTag;
     }
 
@@ -160,7 +193,7 @@ public final class LoopbackStack implements AutoCloseable {
     public String put(String key, Path file) throws IOException {
         long size = Files.size(file);
         String eTag = s3.putObject(bucket, key, file, "application/octet-stream");
-        publish(event(key, EventAction.PUT_OBJECT).size(size).eTag(eTag).build());
+        notify(event(key, EventAction.PUT_OBJECT).size(size).eTag(eTag).build());
         return eTag;
     }
 
@@ -175,14 +208,14 @@ public final class LoopbackStack implements AutoCloseable {
                 .destinationBucket(bucket).destinationKey(targetKey));
         String eTag = unquote(copied.copyObjectResult().eTag());
         long size = s3.client().headObject(b -> b.bucket(bucket).key(targetKey)).contentLength();
-        publish(event(targetKey, EventAction.COPY_OBJECT).size(size).eTag(eTag).copySource(bucket, sourceKey).build());
+        notify(event(targetKey, EventAction.COPY_OBJECT).size(size).eTag(eTag).copySource(bucket, sourceKey).build());
         return eTag;
     }
 
     /** Deletes {@code key} and publishes the DeleteObject event. */
     public void delete(String key) {
         s3.client().deleteObject(b -> b.bucket(bucket).key(key));
-        publish(event(key, EventAction.DELETE_OBJECT).build());
+        notify(event(key, EventAction.DELETE_OBJECT).build());
     }
 
     /** Deletes {@code key} without an event (as if the event had not been delivered yet). */
@@ -190,9 +223,21 @@ public final class LoopbackStack implements AutoCloseable {
         s3.client().deleteObject(b -> b.bucket(bucket).key(key));
     }
 
-    /** Publishes an event notification to the event queue, as R2 would. */
+    /**
+     * Publishes an event notification to the event queue as it is, whatever its bucket and action (for events R2
+     * would not send: another bucket's, an unknown action); without queues, to the queues the bucket's rules name.
+     */
     public void publish(ObjectEvent event) {
-        queues.publish(queueId, codec.toJson(event, queues.accountId()));
+        if (hasQueues()) {
+            queues.publish(queueId, codec.toJson(event, queues.accountId()));
+        } else {
+            notify(event);
+        }
+    }
+
+    /** Publishes the event to the queues the bucket's notification rules name for its action and key, as R2 does. */
+    private void notify(ObjectEvent event) {
+        queues.publishBucketEvent(bucket, event.action(), event.key(), codec.toJson(event, queues.accountId()));
     }
 
     private ObjectEvent.Builder event(String key, EventAction action) {
@@ -230,8 +275,18 @@ public final class LoopbackStack implements AutoCloseable {
         private String rootkeyApiKey = FakeRootkeyApi.DEFAULT_API_KEY;
         private String s3Identity = EmbeddedS3.IDENTITY;
         private String s3Credential = EmbeddedS3.CREDENTIAL;
+        private boolean withQueues = true;
 
         private Builder() {
+        }
+
+        /**
+         * Starts with an empty Cloudflare account: no queue and no notification rule, so events of {@link #put} go
+         * nowhere until something (the {@code provision} command, a {@code Provisioner}) creates them.
+         */
+        public Builder withoutQueues() {
+            this.withQueues = false;
+            return this;
         }
 
         /** The Cloudflare API token the fake queue accepts. Default {@link FakeCloudflareQueues#DEFAULT_TOKEN}. */
@@ -303,14 +358,19 @@ public final class LoopbackStack implements AutoCloseable {
             try {
                 s3.createBucket(bucket);
                 queues = FakeCloudflareQueues.builder().seed(seed).token(queueToken).build().start();
-                // Replays hand back what they do not replay, which counts attempts on the dead-letter queue too:
-                // its consumer keeps messages for Cloudflare's largest max_retries.
-                String dlq = queues.createQueue(bucket + "-dlq", QueueConsumerSettings.defaults()
-                        .withMaxRetries(DLQ_MAX_RETRIES));
-                String events = queues.createQueue(bucket + "-events", QueueConsumerSettings.defaults()
-                        .withMaxRetries(maxRetries)
-                        .withVisibilityTimeout(visibilityTimeout)
-                        .withDeadLetterQueue(bucket + "-dlq"));
+                String dlq = null;
+                String events = null;
+                if (withQueues) {
+                    // Replays hand back what they do not replay, which counts attempts on the dead-letter queue too:
+                    // its consumer keeps messages for Cloudflare's largest max_retries.
+                    dlq = queues.createQueue(bucket + "-dlq", QueueConsumerSettings.defaults()
+                            .withMaxRetries(DLQ_MAX_RETRIES));
+                    events = queues.createQueue(bucket + "-events", QueueConsumerSettings.defaults()
+                            .withMaxRetries(maxRetries)
+                            .withVisibilityTimeout(visibilityTimeout)
+                            .withDeadLetterQueue(bucket + "-dlq"));
+                    queues.addNotificationRule(bucket, events, NotificationRule.allActions());
+                }
                 api = FakeRootkeyApi.builder().seed(seed).apiKey(rootkeyApiKey).maxRetainedBytes(maxRetainedBytes).build()
                         .start();
                 return new LoopbackStack(s3, queues, api, bucket, events, dlq);

@@ -1,10 +1,13 @@
 package ai.rootkey.connector.r2;
 
 import ai.rootkey.connector.ConfigurationException;
+import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ConnectorException;
 import ai.rootkey.connector.DependencyException;
 import ai.rootkey.connector.LogSafe;
 import ai.rootkey.connector.RetryPolicy;
+import ai.rootkey.connector.r2.internal.BucketNotifications;
 import ai.rootkey.connector.r2.internal.CloudflareApi;
 import ai.rootkey.connector.r2.internal.CloudflareQueue;
 import ai.rootkey.connector.r2.internal.Endpoints;
@@ -22,8 +25,8 @@ import java.util.OptionalInt;
 
 /**
  * Checks a configuration end to end, the way the connector will use it, and says what to fix: the bucket, the
- * queue and its consumer settings, the dead-letter queue, the ROOTKey API, and whether the size limit fits the
- * lease. Read-only: it consumes no message and uploads nothing.
+ * queue, its consumer settings and message retention, the dead-letter queue, the bucket's event notification rule,
+ * the ROOTKey API, and whether the size limit fits the lease. Read-only: it consumes no message and uploads nothing.
  *
  * <pre>{@code
  * List<Doctor.Check> checks = Doctor.check(R2ConnectorConfig.fromEnvironment());
@@ -39,6 +42,15 @@ public final class Doctor {
      * half an hour. The connector reads the real value at start and adapts to it.
      */
     public static final int EXPECTED_MAX_RETRIES = RetryPolicy.DEFAULT_MAX_RETRIES;
+    /**
+     * The shortest queue message retention that does not warn: 24 hours, so that a connector paused overnight (a
+     * revoked key noticed in the morning) loses nothing. The free plan's fixed retention is exactly this.
+     */
+    public static final Duration MIN_RETENTION = Duration.ofHours(24);
+    /** Cloudflare's default message retention: 4 days (it may be set from 60 seconds to 14 days). */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(4);
+    private static final List<String> CREATE_ACTIONS = List.of(EventAction.PUT_OBJECT.wireName(),
+            EventAction.COMPLETE_MULTIPART_UPLOAD.wireName(), EventAction.COPY_OBJECT.wireName());
 
     private Doctor() {
     }
@@ -100,7 +112,20 @@ public final class Doctor {
 
     /**
      * Runs every check, in order: R2 bucket reachable, R2 bucket readable, queue reachable, queue consumer, queue
-     * max_retries, queue dead-letter queue, R2_DLQ_ID, ROOTKey API URL, ROOTKey API answers, size limit vs lease.
+     * max_retries, queue dead-letter queue, queue message retention, R2_DLQ_ID, bucket event notifications, ROOTKey
+     * API URL, ROOTKey API answers, size limit vs lease.
+     *
+     * <p>Queue message retention: a connector whose credentials are refused pauses, holding no message, and probes
+     * at most every {@link Connector#MAX_PROBE_INTERVAL} (15 min); meanwhile events wait in the queue, and the queue
+     * deletes any older than its {@code message_retention_period}. So the retention minus 15 minutes is how long a
+     * pause may last before events are lost: FAIL when that is nothing (retention at most 15 min), WARN when it is
+     * under {@link #MIN_RETENTION} (a pause overnight would lose events), OK otherwise.
+     *
+     * <p>Bucket event notifications: the bucket's rules (R2's event notification configuration) must send
+     * {@code PutObject}, {@code CompleteMultipartUpload} and {@code CopyObject} events for every key under
+     * {@code R2_PREFIX} to the queue ({@code R2_QUEUE_ID}): FAIL when no rule sends to it, or when one of the actions
+     * is missing for those keys; WARN when the rules cover only part of the prefix (a longer rule prefix). A rule
+     * with a key suffix is reported, not judged: it is a filter chosen on purpose.
      *
      * @param visibilityTimeout the lease the connector pulls with ({@code R2Connector.Builder#visibilityTimeout})
      */
@@ -109,8 +134,10 @@ public final class Doctor {
         Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
         List<Check> checks = new ArrayList<>();
         checkBucket(config, checks);
-        checkQueue(config, checks);
+        boolean queueReachable = checkQueue(config, checks);
+        checkRetention(config, queueReachable, checks);
         checkDeadLetterQueue(config, checks);
+        checkNotifications(config, checks);
         checkRootkey(config, checks);
         checkLease(config, visibilityTimeout, checks);
         return List.copyOf(checks);
@@ -156,7 +183,8 @@ public final class Doctor {
                 .retry(CloudflareApi.Retry.once()).logger(LoggerFactory.getLogger(Doctor.class)).build();
     }
 
-    private static void checkQueue(R2ConnectorConfig config, List<Check> checks) {
+    /** The queue rows; true when the queue is reachable. */
+    private static boolean checkQueue(R2ConnectorConfig config, List<Check> checks) {
         String reachable = "queue reachable";
         String consumer = "queue consumer";
         String retries = "queue max_retries";
@@ -173,7 +201,7 @@ public final class Doctor {
                 for (String name : List.of(consumer, retries, dlq)) {
                     checks.add(Check.skipped(name, "the queue is not reachable"));
                 }
-                return;
+                return false;
             }
             List<CloudflareQueue.Consumer> consumers;
             try {
@@ -183,12 +211,12 @@ public final class Doctor {
                 for (String name : List.of(consumer, retries, dlq)) {
                     checks.add(Check.skipped(name, why));
                 }
-                return;
+                return true;
             } catch (Exception e) {
                 checks.add(failure(consumer, e, "try again; the consumer settings could not be read"));
                 checks.add(Check.skipped(retries, "consumer settings unknown"));
                 checks.add(Check.skipped(dlq, "consumer settings unknown"));
-                return;
+                return true;
             }
             CloudflareQueue.Consumer pull = null;
             List<String> types = new ArrayList<>();
@@ -202,11 +230,12 @@ public final class Doctor {
             if (pull == null) {
                 checks.add(Check.fail(consumer, types.isEmpty() ? "the queue has no consumer"
                                 : "the queue's consumers are " + String.join(", ", types) + ", none is http_pull",
-                        "add an HTTP pull consumer (wrangler queues consumer http add <queue> --message-retries 5 "
-                                + "--dead-letter-queue <dlq>); a Worker consumer would take the messages instead"));
+                        "run provision (--replace-worker-consumer replaces a Worker's), or add an HTTP pull consumer "
+                                + "(wrangler queues consumer http add <queue> --message-retries 5 --dead-letter-queue "
+                                + "<dlq>); a Worker consumer would take the messages instead"));
                 checks.add(Check.skipped(retries, "no http_pull consumer"));
                 checks.add(Check.skipped(dlq, "no http_pull consumer"));
-                return;
+                return true;
             }
             checks.add(types.size() == 1 ? Check.ok(consumer, "http_pull")
                     : Check.warn(consumer, "http_pull, but also " + String.join(", ", types),
@@ -228,8 +257,46 @@ public final class Doctor {
                     ? Check.warn(dlq, "none: messages that exhaust their retries are deleted",
                     "configure a dead-letter queue on the consumer (--dead-letter-queue <name>) and set R2_DLQ_ID")
                     : Check.ok(dlq, LogSafe.quoted(pull.deadLetterQueue().get())));
+            return true;
         } catch (RuntimeException e) {
             checks.add(failure(reachable, e, "check CLOUDFLARE_API_BASE_URL"));
+            return false;
+        }
+    }
+
+    private static void checkRetention(R2ConnectorConfig config, boolean queueReachable, List<Check> checks) {
+        String name = "queue message retention";
+        if (!queueReachable) {
+            checks.add(Check.skipped(name, "the queue is not reachable"));
+            return;
+        }
+        try (CloudflareApi api = cloudflare(config)) {
+            CloudflareQueue.Info queue = api.queue(config.queueId(), CloudflareQueue.Role.EVENTS).info();
+            if (queue.messageRetention().isEmpty()) {
+                checks.add(Check.skipped(name, "the queue's settings do not show message_retention_period "
+                        + "(Cloudflare's default is 4 days)"));
+                return;
+            }
+            Duration retention = queue.messageRetention().get();
+            Duration pause = retention.minus(Connector.MAX_PROBE_INTERVAL);
+            String shown = "message_retention_period=" + retention.toSeconds() + " (" + human(retention) + ")";
+            String fix = "raise it: wrangler queues update " + queue.name() + " --message-retention-period-secs "
+                    + DEFAULT_RETENTION.toSeconds() + " (4 days, Cloudflare's default; up to 14 days)";
+            if (pause.isNegative() || pause.isZero()) {
+                checks.add(Check.fail(name, shown + ": events can expire before a paused connector's next probe (every "
+                        + human(Connector.MAX_PROBE_INTERVAL) + " at most)", fix));
+            } else if (retention.compareTo(MIN_RETENTION) < 0) {
+                checks.add(Check.warn(name, shown + ": a pause on refused credentials that lasts more than "
+                        + human(pause) + " (one night) loses the events it holds back", fix));
+            } else {
+                checks.add(Check.ok(name, shown + ": a paused connector may wait up to " + human(pause)
+                        + " for its credentials to be fixed without losing events"));
+            }
+        } catch (AccessRefusedException e) {
+            checks.add(Check.skipped(name, "skipped: token may not read the queue's settings (HTTP " + e.status()
+                    + ")"));
+        } catch (Exception e) {
+            checks.add(failure(name, e, "try again; the queue's settings could not be read"));
         }
     }
 
@@ -255,6 +322,85 @@ public final class Doctor {
         } catch (Exception e) {
             checks.add(failure(name, e, "check R2_DLQ_ID (the dead-letter queue's id, not its name)"));
         }
+    }
+
+    // ------------------------------------------------------------------ R2 event notifications
+
+    private static void checkNotifications(R2ConnectorConfig config, List<Check> checks) {
+        String name = "bucket event notifications";
+        String prefix = config.prefix().orElse("");
+        String under = prefix.isEmpty() ? "every key" : "keys under " + LogSafe.quoted(prefix);
+        String bucket = LogSafe.quoted(config.bucket());
+        String create = "run provision (it creates the rule), or: wrangler r2 bucket notification create "
+                + config.bucket() + " --event-type object-create --queue <the queue's name>"
+                + (prefix.isEmpty() ? "" : " --prefix " + LogSafe.quoted(prefix));
+        List<BucketNotifications.QueueRules> all;
+        try (CloudflareApi api = cloudflare(config)) {
+            all = api.bucketNotifications(config.bucket(), config.jurisdiction().map(Jurisdiction::wireName)).get();
+        } catch (AccessRefusedException e) {
+            checks.add(Check.skipped(name, "skipped: token may not read the bucket's event notifications (HTTP "
+                    + e.status() + "; it needs Workers R2 Storage read)"));
+            return;
+        } catch (Exception e) {
+            checks.add(failure(name, e, "check R2_BUCKET and R2_JURISDICTION"));
+            return;
+        }
+        List<BucketNotifications.Rule> rules = new ArrayList<>();
+        List<String> elsewhere = new ArrayList<>();
+        for (BucketNotifications.QueueRules q : all) {
+            if (q.queueId().equals(config.queueId())) {
+                rules.addAll(q.rules());
+            } else {
+                elsewhere.add(q.queueName().orElse(q.queueId()));
+            }
+        }
+        if (rules.isEmpty()) {
+            checks.add(Check.fail(name, "no rule of bucket " + bucket + " sends events to queue " + config.queueId()
+                    + (elsewhere.isEmpty() ? "" : " (its rules send to " + String.join(", ", elsewhere) + ")")
+                    + ": new objects are not announced", create));
+            return;
+        }
+        List<String> covered = new ArrayList<>();
+        List<String> suffixes = new ArrayList<>();
+        List<String> narrower = new ArrayList<>();
+        for (BucketNotifications.Rule r : rules) {
+            if (prefix.startsWith(r.prefix())) {
+                r.actions().stream().filter(CREATE_ACTIONS::contains).filter(a -> !covered.contains(a))
+                        .forEach(covered::add);
+                if (!r.suffix().isEmpty()) {
+                    suffixes.add(LogSafe.quoted(r.suffix()));
+                }
+            } else if (r.prefix().startsWith(prefix) && r.actions().stream().anyMatch(CREATE_ACTIONS::contains)) {
+                narrower.add(LogSafe.quoted(r.prefix()));
+            }
+        }
+        List<String> missing = CREATE_ACTIONS.stream().filter(a -> !covered.contains(a)).toList();
+        String suffixNote = suffixes.isEmpty() ? "" : " (only keys ending in " + String.join(" or ", suffixes) + ")";
+        if (missing.isEmpty()) {
+            checks.add(Check.ok(name, String.join(", ", CREATE_ACTIONS) + " for " + under + suffixNote + " -> queue "
+                    + config.queueId()));
+        } else if (!covered.isEmpty()) {
+            checks.add(Check.fail(name, "the rules send " + String.join(", ", covered) + " for " + under + " but not "
+                    + String.join(", ", missing) + ": objects written that way are not anchored", "add the missing "
+                    + "actions to the rule (wrangler r2 bucket notification create " + config.bucket()
+                    + " --event-type object-create ...), or run provision"));
+        } else if (!narrower.isEmpty()) {
+            checks.add(Check.warn(name, "the rules announce only keys under " + String.join(", ", narrower) + ", not "
+                    + under + " (R2_PREFIX)", "widen the rule's prefix to R2_PREFIX, or set R2_PREFIX to the rule's"));
+        } else {
+            checks.add(Check.fail(name, "no rule to queue " + config.queueId() + " announces objects created under "
+                    + under.replace("every key", "any key") + " (its rules: " + describe(rules) + ")", create));
+        }
+    }
+
+    private static String describe(List<BucketNotifications.Rule> rules) {
+        List<String> out = new ArrayList<>();
+        for (BucketNotifications.Rule r : rules) {
+            out.add(String.join(",", r.actions())
+                    + (r.prefix().isEmpty() ? "" : " prefix " + LogSafe.quoted(r.prefix()))
+                    + (r.suffix().isEmpty() ? "" : " suffix " + LogSafe.quoted(r.suffix())));
+        }
+        return String.join("; ", out);
     }
 
     // ------------------------------------------------------------------ ROOTKey
@@ -338,7 +484,10 @@ public final class Doctor {
         return String.format(Locale.ROOT, value >= 100 ? "%.0f %s" : "%.1f %s", value, units[unit]);
     }
 
-    /** {@code 45 s}, {@code 10 min}, {@code 1 h 26 min}: seconds below two minutes, else minutes rounded up. */
+    /**
+     * {@code 45 s}, {@code 10 min}, {@code 1 h 26 min}, {@code 3 d 23 h 45 min}: seconds below two minutes, else
+     * minutes rounded up; days from two days on.
+     */
     private static String human(Duration d) {
         long s = d.toSeconds();
         if (s < 120) {
@@ -348,6 +497,11 @@ public final class Doctor {
         if (minutes < 60) {
             return minutes + " min";
         }
-        return (minutes / 60) + " h" + (minutes % 60 == 0 ? "" : " " + (minutes % 60) + " min");
+        String hours = (minutes / 60 % (minutes >= 2880 ? 24 : Long.MAX_VALUE)) + " h"
+                + (minutes % 60 == 0 ? "" : " " + (minutes % 60) + " min");
+        if (minutes < 2880) {
+            return hours;
+        }
+        return (minutes / 1440) + " d" + (minutes % 1440 == 0 ? "" : " " + hours);
     }
 }

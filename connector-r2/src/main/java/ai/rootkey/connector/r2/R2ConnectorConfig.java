@@ -34,8 +34,14 @@ import java.util.regex.Pattern;
  * {@code R2_BUCKET}, {@code R2_ACCESS_KEY_ID}, {@code R2_SECRET_ACCESS_KEY} and {@code ROOTKEY_API_KEY} are required;
  * {@code CLOUDFLARE_API_BASE_URL}, {@code R2_DLQ_ID}, {@code R2_SESSION_TOKEN}, {@code R2_JURISDICTION},
  * {@code R2_ENDPOINT}, {@code R2_PREFIX}, {@code R2_VISIBILITY_TIMEOUT_SECONDS}, {@code ROOTKEY_API_URL},
- * {@code ROOTKEY_MAX_FILE_SIZE_BYTES} and {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK} are optional. A blank value counts as unset. Every URL must be https; plain http is accepted only to a loopback host
- * and only with {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK=true}.
+ * {@code ROOTKEY_MAX_FILE_SIZE_BYTES} and {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK} are optional. A blank value counts
+ * as unset. Every URL must be https; plain http is accepted only to a loopback host and only with
+ * {@code ROOTKEY_ALLOW_INSECURE_LOOPBACK=true}.
+ *
+ * <p>Coming from the R2 Worker: its variable names are accepted where ours differ. {@code MAX_FILE_SIZE_BYTES}
+ * (the Worker's, {@code ROOT-Key/rootkey-connectors} {@code r2/worker/src/config.ts}) is read as
+ * {@code ROOTKEY_MAX_FILE_SIZE_BYTES}, by the same rule (whole bytes, 1 to 5 TiB); both set to different values is a
+ * problem naming both. {@code ROOTKEY_API_URL} and {@code ROOTKEY_API_KEY} have the same names in both.
  */
 public final class R2ConnectorConfig {
     /** The Cloudflare API base URL used when {@code CLOUDFLARE_API_BASE_URL} is not set. */
@@ -74,6 +80,8 @@ public final class R2ConnectorConfig {
         ROOTKEY_API_URL("ROOTKEY_API_URL", "rootkeyApiUrl", false),
         ROOTKEY_API_KEY("ROOTKEY_API_KEY", "rootkeyApiKey", true),
         MAX_FILE_SIZE_BYTES("ROOTKEY_MAX_FILE_SIZE_BYTES", "maxFileSizeBytes", false),
+        /** The R2 Worker's name for {@link #MAX_FILE_SIZE_BYTES} ({@code r2/worker/src/config.ts}), accepted too. */
+        WORKER_MAX_FILE_SIZE_BYTES("MAX_FILE_SIZE_BYTES", "maxFileSizeBytes", false),
         ALLOW_INSECURE_LOOPBACK("ROOTKEY_ALLOW_INSECURE_LOOPBACK", "allowInsecureLoopback", false);
 
         final String env;
@@ -169,7 +177,16 @@ public final class R2ConnectorConfig {
         read.apply(Setting.VISIBILITY_TIMEOUT, (v, name) -> b.visibilityTimeout = parseVisibilityTimeout(v, name));
         read.apply(Setting.ROOTKEY_API_URL, (v, name) -> b.rootkeyApiUrl = parseUrl(v, name));
         read.apply(Setting.ROOTKEY_API_KEY, (v, name) -> b.rootkeyApiKey = checkSecret(v, name));
-        read.apply(Setting.MAX_FILE_SIZE_BYTES, (v, name) -> b.maxFileSizeBytes = parseMaxFileSize(v, name));
+        long[] sizes = {-1, -1}; // ROOTKEY_MAX_FILE_SIZE_BYTES, MAX_FILE_SIZE_BYTES as parsed
+        read.apply(Setting.MAX_FILE_SIZE_BYTES, (v, name) -> sizes[0] = parseMaxFileSize(v, name));
+        read.apply(Setting.WORKER_MAX_FILE_SIZE_BYTES, (v, name) -> sizes[1] = parseMaxFileSize(v, name));
+        if (sizes[0] > 0 && sizes[1] > 0 && sizes[0] != sizes[1]) {
+            problems.add(Setting.MAX_FILE_SIZE_BYTES.env + " (" + sizes[0] + ") and "
+                    + Setting.WORKER_MAX_FILE_SIZE_BYTES.env + " (" + sizes[1] + ", the R2 Worker's name for it) are "
+                    + "both set, to different values: unset one");
+        } else if (sizes[0] > 0 || sizes[1] > 0) {
+            b.maxFileSizeBytes = sizes[0] > 0 ? sizes[0] : sizes[1];
+        }
         read.apply(Setting.ALLOW_INSECURE_LOOPBACK, (v, name) -> b.allowInsecureLoopback = parseBoolean(v, name));
         problems.addAll(b.problems(true, invalid));
         if (!problems.isEmpty()) {

@@ -4,7 +4,8 @@
  * with {@link ai.rootkey.connector.r2.R2ClientSettings}) and the ROOTKey upload API
  * ({@link ai.rootkey.connector.r2.RootkeyAnchorer}) from one {@link ai.rootkey.connector.r2.R2ConnectorConfig}. Beside
  * it: {@link ai.rootkey.connector.r2.Backfill} for objects that already exist,
- * {@link ai.rootkey.connector.r2.DeadLetterQueue} to look at and replay what the queue gave up on, and
+ * {@link ai.rootkey.connector.r2.DeadLetterQueue} to look at and replay what the queue gave up on,
+ * {@link ai.rootkey.connector.r2.Provisioner} to create the queues, consumers and notification rule, and
  * {@link ai.rootkey.connector.r2.Doctor} to check a configuration end to end. This is the module's one API package;
  * {@code ai.rootkey.connector.r2.internal} is not API.
  *

@@ -37,12 +37,40 @@ class DoctorTest {
     }
 
     private static R2ConnectorConfig config() {
+        return configBuilder().build();
+    }
+
+    private static R2ConnectorConfig.Builder configBuilder() {
         URI local = URI.create(server.baseUrl());
         return R2ConnectorConfig.builder().accountId(ACCOUNT).apiToken(Secret.of("cf-token"))
                 .apiBaseUrl(URI.create(server.baseUrl() + "/client/v4")).queueId(EVENTS).dlqId(DLQ)
                 .bucket("acme-docs").accessKeyId("AKIAEXAMPLE").secretAccessKey(Secret.of("r2-secret"))
                 .r2Endpoint(local).rootkeyApiUrl(local).rootkeyApiKey(Secret.of("rk-key"))
-                .allowInsecureLoopback(true).build();
+                .allowInsecureLoopback(true);
+    }
+
+    private static final String RULES = "/client/v4/accounts/" + ACCOUNT
+            + "/event_notifications/r2/acme-docs/configuration";
+
+    private static String ok(String result) {
+        return "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":" + result + "}";
+    }
+
+    private static void retention(long seconds) {
+        server.stubFor(get(QUEUES + EVENTS).willReturn(okJson(ok("{\"queue_id\":\"" + EVENTS + "\","
+                + "\"queue_name\":\"rootkey-r2-events-prod-1a2b3c4d\",\"settings\":{\"message_retention_period\":"
+                + seconds + "}}"))));
+    }
+
+    /** The fixture's rule (prefix "contracts/", the three create actions), pointed at the doctor's queue. */
+    private static void moduleRule(String... actions) {
+        String rule = Fixtures.read("r2-event-notification-configuration.json")
+                .replace("a1b2c3d4e5f60718293a4b5c6d7e8f90", EVENTS);
+        if (actions.length > 0) {
+            rule = rule.replace("[\"PutObject\", \"CompleteMultipartUpload\", \"CopyObject\"]",
+                    "[\"" + String.join("\",\"", actions) + "\"]");
+        }
+        server.stubFor(get(RULES).willReturn(okJson(ok(rule))));
     }
 
     private static Doctor.Check row(List<Doctor.Check> checks, String name) {
@@ -95,5 +123,96 @@ class DoctorTest {
         assertThat(dlq.detail()).isEqualTo("queue not found");
         assertThat(dlq.fix()).contains("check CLOUDFLARE_ACCOUNT_ID and R2_DLQ_ID (HTTP 404 for dead-letter queue "
                 + DLQ + " of account " + ACCOUNT + ")");
+    }
+
+    @Test
+    void retention_ofFourDays_isOk_sayingHowLongAPauseMayLast() {
+        retention(345_600);
+
+        Doctor.Check row = row(Doctor.check(config()), "queue message retention");
+
+        assertThat(row.status()).isEqualTo(Doctor.Status.OK);
+        assertThat(row.detail()).isEqualTo("message_retention_period=345600 (4 d): a paused connector may wait up to "
+                + "3 d 23 h 45 min for its credentials to be fixed without losing events");
+    }
+
+    @Test
+    void retention_underADay_warns_andAtMost15Minutes_fails() {
+        retention(3600);
+        Doctor.Check hour = row(Doctor.check(config()), "queue message retention");
+        retention(900);
+        Doctor.Check quarter = row(Doctor.check(config()), "queue message retention");
+
+        assertThat(hour.status()).isEqualTo(Doctor.Status.WARN);
+        assertThat(hour.detail()).contains("a pause on refused credentials that lasts more than 45 min");
+        assertThat(hour.fix()).hasValue("raise it: wrangler queues update rootkey-r2-events-prod-1a2b3c4d "
+                + "--message-retention-period-secs 345600 (4 days, Cloudflare's default; up to 14 days)");
+        assertThat(quarter.status()).isEqualTo(Doctor.Status.FAIL);
+        assertThat(quarter.detail()).contains("events can expire before a paused connector's next probe");
+    }
+
+    @Test
+    void retention_theTokenMayNotRead_isSkipped() {
+        server.stubFor(get(QUEUES + EVENTS).willReturn(aResponse().withStatus(403)));
+
+        assertThat(row(Doctor.check(config()), "queue message retention").status())
+                .isEqualTo(Doctor.Status.SKIPPED);
+    }
+
+    @Test
+    void notifications_theModulesRuleForThePrefix_isOk() {
+        moduleRule();
+
+        Doctor.Check row = row(Doctor.check(configBuilder().prefix("contracts/").build()),
+                "bucket event notifications");
+
+        assertThat(row.status()).isEqualTo(Doctor.Status.OK);
+        assertThat(row.detail()).isEqualTo("PutObject, CompleteMultipartUpload, CopyObject for keys under "
+                + "\"contracts/\" -> queue " + EVENTS);
+    }
+
+    @Test
+    void notifications_aRuleForALongerPrefixThanR2Prefix_warns() {
+        moduleRule();
+
+        Doctor.Check row = row(Doctor.check(config()), "bucket event notifications");
+
+        assertThat(row.status()).isEqualTo(Doctor.Status.WARN);
+        assertThat(row.detail()).isEqualTo("the rules announce only keys under \"contracts/\", not every key "
+                + "(R2_PREFIX)");
+    }
+
+    @Test
+    void notifications_aMissingCreateAction_fails_namingIt() {
+        moduleRule("PutObject", "DeleteObject");
+
+        Doctor.Check row = row(Doctor.check(configBuilder().prefix("contracts/q3/").build()),
+                "bucket event notifications");
+
+        assertThat(row.status()).isEqualTo(Doctor.Status.FAIL);
+        assertThat(row.detail()).isEqualTo("the rules send PutObject for keys under \"contracts/q3/\" but not "
+                + "CompleteMultipartUpload, CopyObject: objects written that way are not anchored");
+    }
+
+    @Test
+    void notifications_noRuleToTheQueue_fails_namingWhereTheRulesSend() {
+        server.stubFor(get(RULES).willReturn(okJson(ok(Fixtures.read("r2-event-notification-configuration.json")))));
+
+        Doctor.Check row = row(Doctor.check(config()), "bucket event notifications");
+
+        assertThat(row.status()).isEqualTo(Doctor.Status.FAIL);
+        assertThat(row.detail()).isEqualTo("no rule of bucket \"acme-docs\" sends events to queue " + EVENTS
+                + " (its rules send to rootkey-r2-events-prod-b7e13d3f): new objects are not announced");
+        assertThat(row.fix()).hasValueSatisfying(f -> assertThat(f).startsWith("run provision"));
+    }
+
+    @Test
+    void notifications_theTokenMayNotRead_isSkipped() {
+        server.stubFor(get(RULES).willReturn(aResponse().withStatus(403)));
+
+        Doctor.Check row = row(Doctor.check(config()), "bucket event notifications");
+
+        assertThat(row.status()).isEqualTo(Doctor.Status.SKIPPED);
+        assertThat(row.detail()).contains("HTTP 403").contains("Workers R2 Storage read");
     }
 }

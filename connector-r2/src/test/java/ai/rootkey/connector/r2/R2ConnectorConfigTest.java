@@ -234,6 +234,23 @@ class R2ConnectorConfigTest {
     }
 
     @Test
+    void workersMaxFileSizeBytes_isAcceptedAsAnAlias() {
+        assertThat(R2ConnectorConfig.fromEnvironment(with("MAX_FILE_SIZE_BYTES", "104857600")).maxFileSizeBytes())
+                .isEqualTo(104_857_600);
+        assertThat(R2ConnectorConfig.fromEnvironment(with("MAX_FILE_SIZE_BYTES", "104857600",
+                "ROOTKEY_MAX_FILE_SIZE_BYTES", "104857600")).maxFileSizeBytes()).as("both, equal").isEqualTo(104_857_600);
+        assertOnlyProblem(with("MAX_FILE_SIZE_BYTES", "12MB"), "MAX_FILE_SIZE_BYTES must be a whole number of bytes "
+                + "between 1 and 5497558138880 (got \"12MB\")");
+    }
+
+    @Test
+    void workersAndOurMaxFileSize_withDifferentValues_isOneProblemNamingBoth() {
+        assertOnlyProblem(with("MAX_FILE_SIZE_BYTES", "104857600", "ROOTKEY_MAX_FILE_SIZE_BYTES", "524288000"),
+                "ROOTKEY_MAX_FILE_SIZE_BYTES (524288000) and MAX_FILE_SIZE_BYTES (104857600, the R2 Worker's name for "
+                        + "it) are both set, to different values: unset one");
+    }
+
+    @Test
     void maxFileSize_boundsAreAccepted() {
         assertThat(R2ConnectorConfig.fromEnvironment(with("ROOTKEY_MAX_FILE_SIZE_BYTES", "1")).maxFileSizeBytes())
                 .isEqualTo(1);

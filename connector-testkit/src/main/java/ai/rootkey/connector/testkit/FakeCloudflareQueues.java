@@ -1,5 +1,7 @@
 package ai.rootkey.connector.testkit;
 
+import ai.rootkey.connector.EventAction;
+import ai.rootkey.connector.testkit.internal.BucketRules;
 import ai.rootkey.connector.testkit.internal.FakeQueuesHandler;
 import ai.rootkey.connector.testkit.internal.FakeQueuesMain;
 import ai.rootkey.connector.testkit.internal.FaultPlan;
@@ -15,10 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -64,7 +70,17 @@ import java.util.concurrent.atomic.AtomicReference;
  *       account id is 403 (code 10000), an unknown queue id 404. Other error codes are the fake's own.</li>
  *   <li>Expiries are checked lazily on every call, so an injected {@link Clock} or {@link #advanceTime(Duration)}
  *       moves time for leases and delays without waiting.</li>
+ *   <li>The account's queues can be listed and created, and a queue read with its settings
+ *       ({@code message_retention_period}, default 4 days: an unconsumed message older than that is deleted). A
+ *       queue has at most one consumer, {@code http_pull} or {@code worker}, which can be listed, added, replaced
+ *       and removed; a queue created over HTTP has none. {@link #createQueue(String)} gives it an {@code http_pull}
+ *       one; {@link #addWorkerConsumer} plays the R2 Worker's Terraform module.</li>
+ *   <li>R2's event notification rules per bucket can be read and created (a rule overlapping another of the
+ *       bucket is a 409); {@link #publishBucketEvent} publishes an event to the queues whose rules match, as R2
+ *       would.</li>
  * </ul>
+ * The routes, the shapes and where the fake guesses are listed in the handler's documentation
+ * ({@code testkit.internal.FakeQueuesHandler}, {@code BucketRules}, {@code QueueBroker}).
  * Faults ({@link Fault}) are scripted per {@link QueueEndpoint} ({@link #failNext}) or drawn at random from a
  * seeded source ({@link #faultRate}): {@link Fault#status} (with the v4 error envelope Cloudflare sends for it),
  * {@link Fault#latency}, {@link Fault#dropBeforeApply} and {@link Fault#dropAfterApply()}; the fake refuses the
@@ -90,6 +106,7 @@ public final class FakeCloudflareQueues implements AutoCloseable {
     private final long seed;
     private final String accountId;
     private final QueueBroker store;
+    private final BucketRules rules;
     private final FaultPlan<QueueEndpoint> faults;
     private final FakeQueuesHandler handler;
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
@@ -104,8 +121,9 @@ public final class FakeCloudflareQueues implements AutoCloseable {
         this.accountId = b.accountId;
         this.clock = b.clock;
         this.store = new QueueBroker(this::now, b.seed);
+        this.rules = new BucketRules(this::now, b.seed);
         this.faults = new FaultPlan<>(b.seed ^ 0x5DEECE66DL);
-        this.handler = new FakeQueuesHandler(store, faults, accountId, b.token);
+        this.handler = new FakeQueuesHandler(store, rules, faults, accountId, b.token);
     }
 
     /** A new builder; not thread-safe. */
@@ -119,7 +137,8 @@ public final class FakeCloudflareQueues implements AutoCloseable {
      * {@code CLOUDFLARE_API_TOKEN}, {@code R2_QUEUE_ID}, {@code R2_DLQ_ID}). Options: {@code --port N}
      * ({@code FAKE_CLOUDFLARE_QUEUES_PORT}, default 8788), {@code --token T} ({@code FAKE_CLOUDFLARE_QUEUES_TOKEN},
      * default random), {@code --queue NAME}, {@code --dlq NAME}, {@code --max-retries N} (default 5),
-     * {@code --seed N}. Stops on Ctrl-C. Turns on {@code sun.net.httpserver.nodelay} unless it is set: the process
+     * {@code --seed N}, {@code --no-queues} (an empty account: no queue is created, for {@code provision}). Stops on
+     * Ctrl-C. Turns on {@code sun.net.httpserver.nodelay} unless it is set: the process
      * is the fake's own.
      */
     public static void main(String[] args) throws InterruptedException {
@@ -202,19 +221,103 @@ public final class FakeCloudflareQueues implements AutoCloseable {
 
     // ------------------------------------------------------------------ queues
 
-    /** Creates a queue with Cloudflare's default consumer settings and returns its id (32 hex characters). */
+    /**
+     * Creates a queue with an {@code http_pull} consumer of Cloudflare's default settings and returns its id (32 hex
+     * characters).
+     */
     public String createQueue(String name) {
         return createQueue(name, QueueConsumerSettings.defaults());
     }
 
-    /** Creates a queue with the given consumer settings and returns its id (32 hex characters). */
+    /** Creates a queue with an {@code http_pull} consumer of these settings and returns its id (32 hex characters). */
     public String createQueue(String name, QueueConsumerSettings consumer) {
         return store.createQueue(name, consumer);
     }
 
-    /** Replaces a queue's consumer settings (as {@code wrangler queues consumer http add} would). */
+    /** Creates a queue with no consumer, as {@code POST /accounts/{a}/queues} does, and returns its id. */
+    public String createQueueWithoutConsumer(String name) {
+        return store.createQueueWithoutConsumer(name);
+    }
+
+    /**
+     * Gives the queue an {@code http_pull} consumer with these settings (as {@code wrangler queues consumer http add}
+     * would), replacing its settings, or any other consumer.
+     */
     public void configureConsumer(String queueId, QueueConsumerSettings consumer) {
         store.configure(queueId, consumer);
+    }
+
+    /**
+     * Makes a Worker the queue's consumer, as the R2 Worker's Terraform module does ({@code cloudflare_queue_consumer}
+     * of type {@code worker}); any other consumer is removed first. Deliveries follow {@code settings}; nothing
+     * consumes them (the fake runs no Worker). Returns the consumer's id.
+     */
+    public String addWorkerConsumer(String queueId, String scriptName, QueueConsumerSettings settings) {
+        Objects.requireNonNull(scriptName, "scriptName");
+        Objects.requireNonNull(settings, "settings");
+        store.removeConsumer(queueId, null);
+        return store.addConsumer(queueId, "worker", Optional.of(scriptName), settings, Optional.of(5000L)).id();
+    }
+
+    /** Removes the queue's consumer, if it has one. */
+    public void removeConsumer(String queueId) {
+        store.removeConsumer(queueId, null);
+    }
+
+    /** Sets how long the queue keeps an unconsumed message: 60 seconds to 14 days (default 4 days). */
+    public void setMessageRetention(String queueId, Duration retention) {
+        store.retention(queueId, retention);
+    }
+
+    // ------------------------------------------------------------------ R2 event notifications
+
+    /**
+     * Adds a notification rule of {@code bucket} to the queue, as {@code PUT .../configuration/queues/{q}} does, and
+     * returns its id.
+     *
+     * @throws IllegalArgumentException when it overlaps a rule of the bucket, or the queue does not exist
+     */
+    public String addNotificationRule(String bucket, String queueId, NotificationRule rule) {
+        Objects.requireNonNull(bucket, "bucket");
+        Objects.requireNonNull(rule, "rule");
+        store.settings(queueId); // fails for an unknown id
+        List<String> actions = new ArrayList<>();
+        for (EventAction a : EnumSet.copyOf(rule.actions())) {
+            actions.add(a.wireName());
+        }
+        BucketRules.Added added = rules.add(bucket, queueId, List.of(new BucketRules.NewRule(actions, rule.prefix(),
+                rule.suffix(), Optional.empty())));
+        return added.rules().stream().findFirst().map(BucketRules.Rule::id)
+                .orElseThrow(() -> new IllegalArgumentException(added.conflict().orElse("no rule made")));
+    }
+
+    /** The bucket's notification rules by queue id (in the order the rules were made). */
+    public Map<String, List<NotificationRule>> notificationRules(String bucket) {
+        Map<String, List<NotificationRule>> out = new LinkedHashMap<>();
+        for (BucketRules.Rule r : rules.rules(bucket)) {
+            EnumSet<EventAction> actions = EnumSet.noneOf(EventAction.class);
+            r.actions().forEach(a -> actions.add(EventAction.fromWireName(a)));
+            out.computeIfAbsent(r.queueId(), q -> new ArrayList<>())
+                    .add(new NotificationRule(actions, r.prefix(), r.suffix()));
+        }
+        return out;
+    }
+
+    /**
+     * Publishes an event of the bucket, as R2 would: {@code jsonBody} as a {@code json} message to every queue with a
+     * rule of {@code bucket} for {@code action} whose prefix and suffix {@code key} has. Returns the message ids (none
+     * when no rule matches: the event is not announced).
+     */
+    public List<String> publishBucketEvent(String bucket, EventAction action, String key, String jsonBody) {
+        Objects.requireNonNull(action, "action");
+        Objects.requireNonNull(key, "key");
+        List<String> ids = new ArrayList<>();
+        for (String queueId : rules.route(Objects.requireNonNull(bucket, "bucket"), action.wireName(), key)) {
+            if (store.exists(queueId)) {
+                ids.add(publish(queueId, jsonBody));
+            }
+        }
+        return ids;
     }
 
     /** A live view of the queue with this id. */

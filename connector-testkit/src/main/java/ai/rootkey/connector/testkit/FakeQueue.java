@@ -5,6 +5,7 @@ import ai.rootkey.connector.testkit.internal.Waiting;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A live view of one queue of a {@link FakeCloudflareQueues}, for assertions. Every method returns a snapshot
@@ -29,8 +30,29 @@ public final class FakeQueue {
         return name;
     }
 
+    /** The settings deliveries follow: its consumer's, or Cloudflare's defaults when it has none. */
     public QueueConsumerSettings consumer() {
         return store.settings(id);
+    }
+
+    /** Its consumer's type ({@code http_pull}, {@code worker}), or empty when it has none. */
+    public Optional<String> consumerType() {
+        return store.consumer(id).map(c -> c.type());
+    }
+
+    /** The Worker script of a {@code worker} consumer. */
+    public Optional<String> workerScript() {
+        return store.consumer(id).flatMap(c -> c.script());
+    }
+
+    /** How long an unconsumed message is kept. */
+    public Duration messageRetention() {
+        return store.info(id).retention();
+    }
+
+    /** Messages deleted unconsumed because they outlived the retention. */
+    public long expiredCount() {
+        return store.expiredCount(id);
     }
 
     /** Every message still in the queue (visible, delayed or leased), in publish order; Cloudflare's backlog. */

@@ -13,6 +13,10 @@ public enum QueueEndpoint {
     PEEK,
     /** {@code POST .../messages} and {@code POST .../messages/batch}. */
     PUBLISH,
-    /** {@code GET .../consumers}. */
-    CONSUMERS
+    /** {@code GET, POST .../consumers} and {@code GET, PUT, DELETE .../consumers/{consumer_id}}. */
+    CONSUMERS,
+    /** {@code GET, POST /accounts/{a}/queues} (list, create) and {@code GET /accounts/{a}/queues/{q}}. */
+    QUEUES,
+    /** {@code /accounts/{a}/event_notifications/r2/{bucket}/configuration[/queues/{q}]}: R2's notification rules. */
+    EVENT_NOTIFICATIONS
 }

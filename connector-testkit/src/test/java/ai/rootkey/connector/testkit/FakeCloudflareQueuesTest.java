@@ -427,7 +427,8 @@ class FakeCloudflareQueuesTest {
         JsonNode consumer = result.get(0);
         expected.fieldNames().forEachRemaining(f -> assertThat(consumer.get(f)).as(f).isEqualTo(expected.get(f)));
         assertThat(consumer.get("queue_id").asText()).isEqualTo(queue);
-        assertThat(post("/accounts/" + fake.accountId() + "/queues/" + queue + "/consumers", "{}").statusCode()).isEqualTo(405);
+        assertThat(send("PATCH", "/accounts/" + fake.accountId() + "/queues/" + queue + "/consumers", "{}", fake.token())
+                .statusCode()).isEqualTo(405);
     }
 
     @Test
@@ -463,8 +464,139 @@ class FakeCloudflareQueuesTest {
         HttpResponse<String> notFound = post(otherQueue, "{}");
         assertThat(notFound.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(notFound.body()).get("success").asBoolean()).isFalse();
-        assertThat(post("/accounts/" + fake.accountId() + "/queues", "{}").statusCode()).isEqualTo(404);
+        assertThat(post("/accounts/" + fake.accountId() + "/nothing-here", "{}").statusCode()).isEqualTo(404);
         assertThat(post(messagesPath(queue) + "/pull", "not json").statusCode()).isEqualTo(400);
+    }
+
+    // ------------------------------------------------------------------ queues, consumer changes, R2 rules
+
+    /** Every field of the fixture (of a real reply's shape) is in the fake's reply, with the same JSON type. */
+    static void assertHasTheShapeOf(JsonNode actual, JsonNode fixture, String where) {
+        assertThat(actual.getNodeType()).as(where).isEqualTo(fixture.getNodeType());
+        if (fixture.isObject()) {
+            fixture.fieldNames().forEachRemaining(f -> {
+                assertThat(actual.has(f)).as(where + "." + f + " in " + actual).isTrue();
+                assertHasTheShapeOf(actual.get(f), fixture.get(f), where + "." + f);
+            });
+        } else if (fixture.isArray() && !fixture.isEmpty() && !actual.isEmpty()) {
+            assertHasTheShapeOf(actual.get(0), fixture.get(0), where + "[0]");
+        }
+    }
+
+    private String accountPath() {
+        return "/accounts/" + fake.accountId();
+    }
+
+    @Test
+    void queues_areCreatedListedAndRead_withTheShapeOfTheApi() throws Exception {
+        JsonNode created = ok(post(accountPath() + "/queues", "{\"queue_name\":\"rootkey-r2-events-prod-b7e13d3f\"}"));
+        String id = created.get("queue_id").asText();
+
+        assertHasTheShapeOf(created, JSON.readTree(fixture("queues-queue.json")), "create");
+        assertThat(created.get("consumers")).as("a queue made over HTTP has no consumer").isEmpty();
+        assertThat(created.at("/settings/message_retention_period").asLong()).isEqualTo(345_600);
+        HttpResponse<String> list = send("GET", accountPath() + "/queues", null, fake.token());
+        JsonNode all = ok(list);
+        assertThat(all).extracting(q -> q.get("queue_name").asText()).containsExactly("events",
+                "rootkey-r2-events-prod-b7e13d3f");
+        assertThat(JSON.readTree(list.body()).at("/result_info/total_pages").asInt()).isEqualTo(1);
+        JsonNode read = ok(send("GET", accountPath() + "/queues/" + id, null, fake.token()));
+        assertHasTheShapeOf(read, JSON.readTree(fixture("queues-queue.json")), "get");
+        assertThat(fake.queueIds()).containsEntry("rootkey-r2-events-prod-b7e13d3f", id);
+
+        assertThat(post(accountPath() + "/queues", "{\"queue_name\":\"events\"}").statusCode()).isEqualTo(409);
+        assertThat(post(accountPath() + "/queues", "{\"queue_name\":\"no spaces\"}").statusCode()).isEqualTo(400);
+        assertThat(post(accountPath() + "/queues", "{}").statusCode()).isEqualTo(400);
+        assertThat(send("DELETE", accountPath() + "/queues/" + id, null, fake.token()).statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void consumers_oneAQueue_workerOrHttpPull_addedReplacedAndRemovedById() throws Exception {
+        String path = accountPath() + "/queues/" + queue + "/consumers";
+        fake.removeConsumer(queue);
+        assertThat(ok(send("GET", path, null, fake.token()))).isEmpty();
+
+        JsonNode worker = ok(post(path, "{\"type\":\"worker\",\"script_name\":\"rootkey-r2-prod-b7e13d3f\","
+                + "\"dead_letter_queue\":\"rootkey-r2-dlq-prod-b7e13d3f\",\"settings\":{\"batch_size\":25,"
+                + "\"max_retries\":5,\"max_wait_time_ms\":5000}}"));
+        assertHasTheShapeOf(worker, JSON.readTree(fixture("queues-consumer-worker.json")), "worker");
+        assertThat(fake.queue(queue).consumerType()).contains("worker");
+        assertThat(fake.queue(queue).workerScript()).contains("rootkey-r2-prod-b7e13d3f");
+        HttpResponse<String> second = post(path, "{\"type\":\"http_pull\"}");
+        assertThat(second.statusCode()).as("one consumer a queue: remove the Worker first").isEqualTo(400);
+        assertThat(second.body()).contains("already has a consumer");
+
+        String workerId = worker.get("consumer_id").asText();
+        ok(send("DELETE", path + "/" + workerId, null, fake.token()));
+        assertThat(send("DELETE", path + "/" + workerId, null, fake.token()).statusCode()).isEqualTo(404);
+        JsonNode pull = ok(post(path, "{\"type\":\"http_pull\",\"dead_letter_queue\":\"rootkey-r2-dlq-acme-1a2b3c4d\","
+                + "\"settings\":{\"batch_size\":25,\"max_retries\":5,\"visibility_timeout_ms\":600000,"
+                + "\"retry_delay\":30}}"));
+        JsonNode expected = JSON.readTree(fixture("queues-consumer-http-pull.json"));
+        expected.fieldNames().forEachRemaining(f -> assertThat(pull.get(f)).as(f).isEqualTo(expected.get(f)));
+        assertThat(fake.queue(queue).consumer().maxRetries()).isEqualTo(5);
+
+        JsonNode updated = ok(send("PUT", path + "/" + pull.get("consumer_id").asText(), "{\"type\":\"http_pull\","
+                + "\"settings\":{\"max_retries\":2}}", fake.token()));
+        assertThat(updated.get("consumer_id")).isEqualTo(pull.get("consumer_id"));
+        assertThat(updated.get("dead_letter_queue").asText()).as("a PUT replaces the consumer whole").isEmpty();
+        assertThat(fake.queue(queue).consumer().maxRetries()).isEqualTo(2);
+        assertThat(post(path, "{\"type\":\"worker\"}").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void retention_deletesMessagesThatOutliveIt() throws Exception {
+        fake.setMessageRetention(queue, Duration.ofSeconds(60));
+        fake.publish(queue, "{\"old\":true}");
+        fake.advanceTime(Duration.ofSeconds(30));
+        fake.publish(queue, "{\"young\":true}");
+        fake.advanceTime(Duration.ofSeconds(30));
+
+        assertThat(fake.queue(queue).backlog()).extracting(QueueMessage::body).containsExactly("{\"young\":true}");
+        assertThat(fake.queue(queue).expiredCount()).isEqualTo(1);
+        assertThat(ok(send("GET", accountPath() + "/queues/" + queue, null, fake.token()))
+                .at("/settings/message_retention_period").asLong()).isEqualTo(60);
+        assertThatThrownBy(() -> fake.setMessageRetention(queue, Duration.ofDays(15)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rules_areCreatedAndRead_withTheShapeOfTheApi_andRouteBucketEvents() throws Exception {
+        String rules = accountPath() + "/event_notifications/r2/acme-documents/configuration";
+        assertThat(ok(send("GET", rules, null, fake.token())).get("queues")).isEmpty();
+
+        ok(send("PUT", rules + "/queues/" + queue, "{\"rules\":[{\"actions\":[\"PutObject\",\"CompleteMultipartUpload\","
+                + "\"CopyObject\"],\"prefix\":\"contracts/\"}]}", fake.token()));
+
+        JsonNode config = ok(send("GET", rules, null, fake.token()));
+        assertHasTheShapeOf(config, JSON.readTree(fixture("r2-event-notification-configuration.json")), "config");
+        assertThat(config.at("/queues/0/queueId").asText()).isEqualTo(queue);
+        assertThat(config.at("/queues/0/rules/0/prefix").asText()).isEqualTo("contracts/");
+        assertThat(fake.notificationRules("acme-documents")).containsEntry(queue, List.of(NotificationRule.of(
+                ai.rootkey.connector.EventAction.PUT_OBJECT, ai.rootkey.connector.EventAction.COMPLETE_MULTIPART_UPLOAD,
+                ai.rootkey.connector.EventAction.COPY_OBJECT).withPrefix("contracts/")));
+        HttpResponse<String> overlap = send("PUT", rules + "/queues/" + queue, "{\"rules\":[{\"actions\":"
+                + "[\"DeleteObject\"],\"prefix\":\"contracts/2025/\"}]}", fake.token());
+        assertThat(overlap.statusCode()).isEqualTo(409);
+        assertThat(send("PUT", rules + "/queues/" + queue, "{\"rules\":[{\"actions\":[\"Explode\"]}]}",
+                fake.token()).statusCode()).isEqualTo(400);
+        assertThat(send("PUT", rules + "/queues/00000000000000000000000000000000", "{\"rules\":[{\"actions\":"
+                + "[\"PutObject\"]}]}", fake.token()).statusCode()).isEqualTo(404);
+
+        assertThat(fake.publishBucketEvent("acme-documents", ai.rootkey.connector.EventAction.PUT_OBJECT,
+                "contracts/a.pdf", EVENT)).hasSize(1);
+        assertThat(fake.publishBucketEvent("acme-documents", ai.rootkey.connector.EventAction.DELETE_OBJECT,
+                "contracts/a.pdf", EVENT)).as("action not in the rule").isEmpty();
+        assertThat(fake.publishBucketEvent("acme-documents", ai.rootkey.connector.EventAction.PUT_OBJECT,
+                "invoices/a.pdf", EVENT)).as("key outside the prefix").isEmpty();
+        assertThat(fake.publishBucketEvent("other-bucket", ai.rootkey.connector.EventAction.PUT_OBJECT,
+                "contracts/a.pdf", EVENT)).isEmpty();
+        assertThat(fake.queue(queue).backlog()).hasSize(1);
+        assertThat(ok(send("GET", accountPath() + "/queues/" + queue, null, fake.token())).get("producers"))
+                .singleElement().satisfies(p -> assertThat(p.get("bucket_name").asText()).isEqualTo("acme-documents"));
+
+        ok(send("DELETE", rules + "/queues/" + queue, null, fake.token()));
+        assertThat(fake.notificationRules("acme-documents")).isEmpty();
     }
 
     // ------------------------------------------------------------------ faults

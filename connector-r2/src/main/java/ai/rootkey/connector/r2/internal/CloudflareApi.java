@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The SDK's one client of the Cloudflare v4 API (DESIGN 6.2), shared by {@code CloudflareQueueSource},
- * {@code DeadLetterQueue} and {@code Doctor}: one account, one token, one {@code java.net.http} client.
+ * {@code DeadLetterQueue}, {@code Doctor} and {@code Provisioner}: one account, one token, one {@code java.net.http}
+ * client.
  *
  * <p>It owns what every endpoint needs. The HTTP client: built here (connect timeout, never following redirects,
  * HTTP/1.1 to a plain-http loopback stand-in) and closed by {@link #close()}, or the user's, checked never to follow
@@ -37,11 +39,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link DependencyException}; no answer: {@link IOException}), and server text quoted without the token. Log lines
  * go to the caller's logger, so that the source, the dead-letter tools and the doctor each log under their own name.
  *
- * <p>Endpoints: those of one queue are on its {@link #queue(String, CloudflareQueue.Role) handle}. An endpoint of
- * the account or of a bucket (listing and creating queues, creating and deleting consumers, R2 event notification
- * rules at {@code /accounts/{account}/event_notifications/r2/{bucket}/configuration[/queues/{queue_id}]}) belongs
- * here or on a handle of its own, calling {@link #send} with a {@link Resource} that names it in errors; path segments
- * that are user text go through {@link Endpoints#pathSegment(String)}.
+ * <p>Endpoints: those of one queue (messages, the queue's settings, its consumers) are on its
+ * {@link #queue(String, CloudflareQueue.Role) handle}; listing and creating queues on {@link #accountQueues()}; a
+ * bucket's R2 event notification rules ({@code /accounts/{account}/event_notifications/r2/{bucket}/configuration})
+ * on {@link #bucketNotifications}. Each handle calls {@link #send} with a {@link Resource} that names it in errors;
+ * path segments that are user text go through {@link Endpoints#pathSegment(String)}.
  *
  * <p>Immutable and thread-safe; the token is read from its {@link Secret} for each request and never logged.
  */
@@ -153,6 +155,19 @@ public final class CloudflareApi implements AutoCloseable {
         return new CloudflareQueue(this, CloudflareIds.requireQueueId(queueId, role.setting()), role);
     }
 
+    /** The account's queue endpoints: list and create ({@link AccountQueues}). */
+    public AccountQueues accountQueues() {
+        return new AccountQueues(this);
+    }
+
+    /**
+     * The R2 event notification rules of {@code bucket} ({@link BucketNotifications}); {@code jurisdiction} is the
+     * bucket's ({@code eu}, {@code fedramp}) or empty for the default one.
+     */
+    public BucketNotifications bucketNotifications(String bucket, Optional<String> jurisdiction) {
+        return new BucketNotifications(this, bucket, jurisdiction);
+    }
+
     /** The account id. */
     public String accountId() {
         return accountId;
@@ -197,6 +212,24 @@ public final class CloudflareApi implements AutoCloseable {
      */
     JsonNode send(String operation, Resource resource, String method, String path, byte[] payload)
             throws IOException {
+        return send(operation, resource, method, path, payload, Map.of());
+    }
+
+    /**
+     * {@link #send(String, Resource, String, String, byte[])} with extra request headers (such as R2's
+     * {@code cf-r2-jurisdiction}); they must not carry a credential, and may not replace the ones set here.
+     */
+    JsonNode send(String operation, Resource resource, String method, String path, byte[] payload,
+                  Map<String, String> headers) throws IOException {
+        return send(operation, resource, method, path, payload, headers, false);
+    }
+
+    /**
+     * As {@link #send(String, Resource, String, String, byte[], Map)}; with {@code wholeEnvelope} the successful
+     * envelope itself is returned (for {@code result_info}), not its {@code result}.
+     */
+    JsonNode send(String operation, Resource resource, String method, String path, byte[] payload,
+                  Map<String, String> headers, boolean wholeEnvelope) throws IOException {
         if (closed.get()) {
             throw new IllegalStateException("this Cloudflare API client is closed");
         }
@@ -205,9 +238,9 @@ public final class CloudflareApi implements AutoCloseable {
             Duration wait;
             try {
                 String secret = token.reveal();
-                HttpResponse<byte[]> response = client.send(request(uri, method, payload, secret),
+                HttpResponse<byte[]> response = client.send(request(uri, method, payload, headers, secret),
                         HttpResponse.BodyHandlers.ofByteArray());
-                Optional<JsonNode> result = interpret(operation, resource, response, secret);
+                Optional<JsonNode> result = interpret(operation, resource, response, secret, wholeEnvelope);
                 if (result.isPresent()) {
                     return result.get();
                 }
@@ -252,12 +285,13 @@ public final class CloudflareApi implements AutoCloseable {
         }
     }
 
-    private HttpRequest request(URI uri, String method, byte[] payload, String secret) {
+    private HttpRequest request(URI uri, String method, byte[] payload, Map<String, String> headers, String secret) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(requestTimeout)
                 .header("Authorization", "Bearer " + secret)
                 .header("Accept", "application/json")
                 .header("User-Agent", USER_AGENT);
+        headers.forEach(request::header);
         if (payload == null) {
             return request.method(method, HttpRequest.BodyPublishers.noBody()).build();
         }
@@ -271,7 +305,7 @@ public final class CloudflareApi implements AutoCloseable {
      * with {@code secret} taken out: some servers and proxies echo the credential they refused.
      */
     private Optional<JsonNode> interpret(String operation, Resource resource, HttpResponse<byte[]> response,
-                                         String secret) {
+                                         String secret, boolean wholeEnvelope) {
         int status = response.statusCode();
         JsonNode envelope = parse(response.body());
         boolean refused = status == 401 || status == 403 || hasAuthError(envelope);
@@ -280,6 +314,9 @@ public final class CloudflareApi implements AutoCloseable {
                 return Optional.empty();
             }
             if (status >= 200 && status <= 299 && isSuccess(envelope)) {
+                if (wholeEnvelope) {
+                    return Optional.of(envelope);
+                }
                 JsonNode result = envelope.get("result");
                 return Optional.of(result == null ? Json.MAPPER.nullNode() : result);
             }

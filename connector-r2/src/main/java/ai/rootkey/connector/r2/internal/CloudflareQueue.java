@@ -22,8 +22,9 @@ import java.util.OptionalInt;
 
 /**
  * One queue's endpoints of the Cloudflare Queues API (DESIGN 6.2), on its account's {@link CloudflareApi}: pull,
- * peek, ack and retry, publish, and the consumer settings. Replies are parsed here, once, into {@link Message},
- * {@link Pull} and {@link Consumer}; callers never see the wire JSON. Thread-safe, like the client.
+ * peek, ack and retry, publish, the queue's settings, and its consumers (list, create, update, delete). Replies are
+ * parsed here, once, into {@link Message}, {@link Pull}, {@link Consumer} and {@link Info}; callers never see the
+ * wire JSON. Thread-safe, like the client.
  *
  * <p>Cloudflare's limits are applied here: at most {@value #MAX_BATCH_SIZE} messages a pull or peek and leases an
  * ack call, at most {@value #MAX_PUBLISH_BATCH_SIZE} messages and about 250 KB of bodies a publish-batch call, retry
@@ -110,25 +111,121 @@ public final class CloudflareQueue {
     }
 
     /**
-     * One consumer of the queue, as {@code GET .../consumers} lists it.
+     * One consumer of the queue, as {@code GET .../consumers} lists it ({@code cloudflare/cloudflare-typescript}
+     * {@code src/resources/queues/consumers.ts}: {@code consumer_id}, {@code type}, {@code script_name} (older
+     * replies: {@code script}) for a Worker, {@code dead_letter_queue} (empty when none), {@code settings}).
      *
-     * @param type            {@code http_pull} or {@code worker}, when given
-     * @param maxRetries      its {@code settings.max_retries}, when set (and not negative)
-     * @param deadLetterQueue the name of its dead-letter queue, when it has one
+     * @param id                the {@code consumer_id}, when given
+     * @param type              {@code http_pull} or {@code worker}, when given
+     * @param script            the Worker's name, for a {@code worker} consumer
+     * @param maxRetries        its {@code settings.max_retries}, when set (and not negative)
+     * @param deadLetterQueue   the name of its dead-letter queue, when it has one
+     * @param batchSize         its {@code settings.batch_size}, when set (and positive)
+     * @param visibilityTimeout its {@code settings.visibility_timeout_ms}, when set (and positive; http_pull only)
      */
-    public record Consumer(Optional<String> type, OptionalInt maxRetries, Optional<String> deadLetterQueue) {
+    public record Consumer(Optional<String> id, Optional<String> type, Optional<String> script, OptionalInt maxRetries,
+                           Optional<String> deadLetterQueue, OptionalInt batchSize,
+                           Optional<Duration> visibilityTimeout) {
         public Consumer {
+            Objects.requireNonNull(id, "id");
             Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(script, "script");
             Objects.requireNonNull(maxRetries, "maxRetries");
             Objects.requireNonNull(deadLetterQueue, "deadLetterQueue");
+            Objects.requireNonNull(batchSize, "batchSize");
+            Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
         }
 
         static Consumer parse(JsonNode c) {
-            JsonNode maxRetries = c.path("settings").path("max_retries");
-            return new Consumer(text(c, "type"),
+            JsonNode settings = c.path("settings");
+            JsonNode maxRetries = settings.path("max_retries");
+            JsonNode batchSize = settings.path("batch_size");
+            JsonNode visibility = settings.path("visibility_timeout_ms");
+            return new Consumer(text(c, "consumer_id"), text(c, "type"),
+                    text(c, "script_name").or(() -> text(c, "script")),
                     maxRetries.canConvertToInt() && maxRetries.asInt() >= 0 ? OptionalInt.of(maxRetries.asInt())
                             : OptionalInt.empty(),
-                    text(c, "dead_letter_queue"));
+                    text(c, "dead_letter_queue"),
+                    batchSize.canConvertToInt() && batchSize.asInt() > 0 ? OptionalInt.of(batchSize.asInt())
+                            : OptionalInt.empty(),
+                    visibility.canConvertToLong() && visibility.asLong() > 0
+                            ? Optional.of(Duration.ofMillis(visibility.asLong())) : Optional.empty());
+        }
+    }
+
+    /**
+     * What an HTTP pull consumer should be: the body of {@code POST .../consumers} and {@code PUT
+     * .../consumers/{consumer_id}} ({@code {"type":"http_pull","dead_letter_queue":...,"settings":{"batch_size",
+     * "max_retries","visibility_timeout_ms"}}}, {@code cloudflare-typescript}'s {@code MqHTTPConsumerRequest}).
+     *
+     * @param batchSize         messages per pull when a pull does not say (1..100)
+     * @param maxRetries        retries before the dead-letter queue (0..100)
+     * @param visibilityTimeout the lease when a pull does not say (whole milliseconds, up to 12 h)
+     * @param deadLetterQueue   the name of the dead-letter queue, or empty for none
+     */
+    public record PullConsumer(int batchSize, int maxRetries, Duration visibilityTimeout,
+                               Optional<String> deadLetterQueue) {
+        public PullConsumer {
+            if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+                throw new IllegalArgumentException("batchSize must be between 1 and 100, was " + batchSize);
+            }
+            if (maxRetries < 0 || maxRetries > 100) {
+                throw new IllegalArgumentException("maxRetries must be between 0 and 100, was " + maxRetries);
+            }
+            Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
+            if (visibilityTimeout.toMillis() < 1 || visibilityTimeout.compareTo(MAX_VISIBILITY_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("visibilityTimeout must be between 1 ms and 12 h, was "
+                        + visibilityTimeout);
+            }
+            Objects.requireNonNull(deadLetterQueue, "deadLetterQueue");
+        }
+
+        /** Whether {@code c} is an http_pull consumer with these settings (other settings it has do not matter). */
+        public boolean matches(Consumer c) {
+            return c.type().equals(Optional.of("http_pull")) && c.batchSize().equals(OptionalInt.of(batchSize))
+                    && c.maxRetries().equals(OptionalInt.of(maxRetries))
+                    && c.visibilityTimeout().equals(Optional.of(visibilityTimeout))
+                    && c.deadLetterQueue().equals(deadLetterQueue);
+        }
+
+        ObjectNode body() {
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.put("type", "http_pull");
+            deadLetterQueue.ifPresent(name -> body.put("dead_letter_queue", name));
+            ObjectNode settings = body.putObject("settings");
+            settings.put("batch_size", batchSize);
+            settings.put("max_retries", maxRetries);
+            settings.put("visibility_timeout_ms", visibilityTimeout.toMillis());
+            return body;
+        }
+    }
+
+    /**
+     * A queue as {@code GET /accounts/{a}/queues[/{id}]} shows it ({@code cloudflare-typescript}
+     * {@code src/resources/queues/queues.ts}).
+     *
+     * @param id               its {@code queue_id}
+     * @param name             its {@code queue_name}
+     * @param messageRetention its {@code settings.message_retention_period} (seconds until an unconsumed message is
+     *                         deleted), when the reply has it
+     */
+    public record Info(String id, String name, Optional<Duration> messageRetention) {
+        public Info {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(messageRetention, "messageRetention");
+        }
+
+        /** The queue of a reply, or empty when it has no {@code queue_id}. */
+        static Optional<Info> parse(JsonNode q) {
+            if (q == null || !q.isObject()) {
+                return Optional.empty();
+            }
+            JsonNode retention = q.path("settings").path("message_retention_period");
+            Optional<String> id = text(q, "queue_id");
+            return id.map(i -> new Info(i, text(q, "queue_name").orElse(""),
+                    retention.canConvertToLong() && retention.asLong() > 0
+                            ? Optional.of(Duration.ofSeconds(retention.asLong())) : Optional.empty()));
         }
     }
 
@@ -335,6 +432,33 @@ public final class CloudflareQueue {
             consumers.forEach(c -> out.add(Consumer.parse(c)));
         }
         return out;
+    }
+
+    /**
+     * {@code GET /accounts/{a}/queues/{id}}: the queue's name and settings.
+     *
+     * @throws DependencyException when the reply has no queue; otherwise as {@link CloudflareApi#get}
+     */
+    public Info info() throws IOException {
+        return Info.parse(api.get("queue", resource, path)).orElseThrow(() -> new DependencyException(
+                "Cloudflare Queues get queue answered without a queue id", 200));
+    }
+
+    /** {@code POST .../consumers}: adds an HTTP pull consumer (a queue has one consumer; remove another first). */
+    public void createPullConsumer(PullConsumer consumer) throws IOException {
+        api.post("create consumer", resource, path + "/consumers", consumer.body());
+    }
+
+    /** {@code PUT .../consumers/{consumerId}}: replaces that consumer's settings with {@code consumer}'s. */
+    public void updatePullConsumer(String consumerId, PullConsumer consumer) throws IOException {
+        api.send("update consumer", resource, "PUT", path + "/consumers/" + Endpoints.pathSegment(consumerId),
+                Json.MAPPER.writeValueAsBytes(consumer.body()));
+    }
+
+    /** {@code DELETE .../consumers/{consumerId}}: removes that consumer (a Worker's, an HTTP pull one). */
+    public void deleteConsumer(String consumerId) throws IOException {
+        api.send("delete consumer", resource, "DELETE", path + "/consumers/" + Endpoints.pathSegment(consumerId),
+                null);
     }
 
     /** The {@code max_retries} of the first consumer that has the setting (normally the one consumer); or empty. */

@@ -206,10 +206,11 @@ class CloudflareQueueTest {
         List<CloudflareQueue.Consumer> consumers = queue.consumers();
 
         assertThat(consumers).containsExactly(
-                new CloudflareQueue.Consumer(Optional.of("worker"), OptionalInt.empty(),
-                        Optional.empty()),
-                new CloudflareQueue.Consumer(Optional.of("http_pull"), OptionalInt.of(5),
-                        Optional.of("rootkey-r2-dlq-acme-1a2b3c4d")));
+                new CloudflareQueue.Consumer(Optional.empty(), Optional.of("worker"), Optional.empty(),
+                        OptionalInt.empty(), Optional.empty(), OptionalInt.empty(), Optional.empty()),
+                new CloudflareQueue.Consumer(Optional.empty(), Optional.of("http_pull"), Optional.empty(),
+                        OptionalInt.of(5), Optional.of("rootkey-r2-dlq-acme-1a2b3c4d"), OptionalInt.of(25),
+                        Optional.of(Duration.ofMinutes(10))));
         assertThat(queue.maxRetries()).hasValue(5);
     }
 

@@ -31,6 +31,17 @@ import java.util.regex.Pattern;
  * The HTTP face of the fake: the Cloudflare v4 routes of DESIGN section 6.2 under {@code /client/v4}, the v4
  * envelope, the bearer-token check and fault injection. Error codes other than 10000 (authentication) are the
  * fake's own choice; clients should act on the HTTP status.
+ *
+ * <p>Routes ({@code /accounts/{a}} prefix omitted): {@code POST /queues/{q}/messages[/pull|/ack|/peek|/batch]};
+ * {@code GET, POST /queues} (list, create {@code {"queue_name"}}), {@code GET /queues/{q}};
+ * {@code GET, POST /queues/{q}/consumers}, {@code GET, PUT, DELETE /queues/{q}/consumers/{consumer_id}};
+ * {@code GET /event_notifications/r2/{bucket}/configuration},
+ * {@code GET, PUT, DELETE /event_notifications/r2/{bucket}/configuration/queues/{q}}. Shapes from
+ * {@code cloudflare/cloudflare-typescript} ({@code src/resources/queues/queues.ts}, {@code consumers.ts},
+ * {@code src/resources/r2/buckets/event-notifications.ts}). Guesses: a create or update answers its resource, a
+ * rule PUT or DELETE {@code {}}, a consumer DELETE {@code null}; a queue name has 1 to 63 letters, digits, '-' and
+ * '_'; a second consumer on a queue is a 400 and an overlapping rule a 409 (codes the fake's own); the queue list is
+ * one page ({@code result_info} says so); updating or deleting a queue is not served (405).
  */
 public final class FakeQueuesHandler implements HttpHandler {
     /** Authentication error, as Cloudflare sends it (fixtures/queues-error-auth.json). */
@@ -47,10 +58,26 @@ public final class FakeQueuesHandler implements HttpHandler {
     private static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern ROUTE = Pattern.compile(
-            "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/peek|messages/batch|consumers)$");
+    public static final int CODE_CONFLICT = 10409;
+    private static final Pattern MESSAGES = Pattern.compile(
+            "^/client/v4/accounts/([^/]+)/queues/([^/]+)/(messages|messages/pull|messages/ack|messages/peek|messages/batch)$");
+    private static final Pattern CONSUMERS = Pattern.compile(
+            "^/client/v4/accounts/([^/]+)/queues/([^/]+)/consumers(?:/([^/]+))?$");
+    private static final Pattern QUEUES = Pattern.compile("^/client/v4/accounts/([^/]+)/queues(?:/([^/]+))?$");
+    private static final Pattern RULES = Pattern.compile(
+            "^/client/v4/accounts/([^/]+)/event_notifications/r2/([^/]+)/configuration(?:/queues/([^/]+))?$");
+    private static final Pattern QUEUE_NAME = Pattern.compile("^[A-Za-z0-9_-]{1,63}$");
+
+    /**
+     * A request's route: its endpoint, the methods it takes, its account, and the queue, consumer, bucket it names.
+     * {@code operation} names what to do for the messages routes ({@code messages/pull}, ...), else the kind.
+     */
+    private record Route(QueueEndpoint endpoint, String operation, List<String> methods, String account,
+                         Optional<String> queueId, Optional<String> consumerId, Optional<String> bucket) {
+    }
 
     private final QueueBroker store;
+    private final BucketRules rules;
     private final FaultPlan<QueueEndpoint> faults;
     private final String accountId;
     private final Map<QueueEndpoint, LongAdder> requests = new EnumMap<>(QueueEndpoint.class);
@@ -76,8 +103,10 @@ public final class FakeQueuesHandler implements HttpHandler {
         }
     }
 
-    public FakeQueuesHandler(QueueBroker store, FaultPlan<QueueEndpoint> faults, String accountId, String token) {
+    public FakeQueuesHandler(QueueBroker store, BucketRules rules, FaultPlan<QueueEndpoint> faults, String accountId,
+                             String token) {
         this.store = Objects.requireNonNull(store, "store");
+        this.rules = Objects.requireNonNull(rules, "rules");
         this.faults = Objects.requireNonNull(faults, "faults");
         this.accountId = Objects.requireNonNull(accountId, "accountId");
         this.token = Objects.requireNonNull(token, "token");
@@ -143,29 +172,61 @@ public final class FakeQueuesHandler implements HttpHandler {
         }
     }
 
+    private static Optional<Route> route(String path) {
+        Matcher m = MESSAGES.matcher(path);
+        if (m.matches()) {
+            String op = m.group(3);
+            QueueEndpoint endpoint = op.equals("messages/pull") ? QueueEndpoint.PULL : op.equals("messages/ack")
+                    ? QueueEndpoint.ACK : op.equals("messages/peek") ? QueueEndpoint.PEEK : QueueEndpoint.PUBLISH;
+            return Optional.of(new Route(endpoint, op, List.of("POST"), m.group(1), Optional.of(m.group(2)),
+                    Optional.empty(), Optional.empty()));
+        }
+        m = CONSUMERS.matcher(path);
+        if (m.matches()) {
+            Optional<String> consumer = Optional.ofNullable(m.group(3));
+            return Optional.of(new Route(QueueEndpoint.CONSUMERS, consumer.isPresent() ? "consumer" : "consumers",
+                    consumer.isPresent() ? List.of("GET", "PUT", "DELETE") : List.of("GET", "POST"), m.group(1),
+                    Optional.of(m.group(2)), consumer, Optional.empty()));
+        }
+        m = QUEUES.matcher(path);
+        if (m.matches()) {
+            Optional<String> queue = Optional.ofNullable(m.group(2));
+            return Optional.of(new Route(QueueEndpoint.QUEUES, queue.isPresent() ? "queue" : "queues",
+                    queue.isPresent() ? List.of("GET") : List.of("GET", "POST"), m.group(1), queue, Optional.empty(),
+                    Optional.empty()));
+        }
+        m = RULES.matcher(path);
+        if (m.matches()) {
+            Optional<String> queue = Optional.ofNullable(m.group(3));
+            return Optional.of(new Route(QueueEndpoint.EVENT_NOTIFICATIONS, queue.isPresent() ? "queue rules" : "rules",
+                    queue.isPresent() ? List.of("GET", "PUT", "DELETE") : List.of("GET"), m.group(1), queue,
+                    Optional.empty(), Optional.of(m.group(2))));
+        }
+        return Optional.empty();
+    }
+
     private void serve(HttpExchange exchange) throws IOException {
         byte[] body = readBody(exchange.getRequestBody());
         String path = exchange.getRequestURI().getRawPath();
-        Matcher route = ROUTE.matcher(path == null ? "" : path);
-        if (!route.matches()) {
+        Optional<Route> found = route(path == null ? "" : path);
+        if (found.isEmpty()) {
             send(exchange, Reply.error(404, CODE_NO_ROUTE, "Could not route to " + path
                     + ", perhaps your object identifier is invalid?"));
             return;
         }
-        String operation = route.group(3);
-        QueueEndpoint endpoint = endpointOf(operation);
-        requests.get(endpoint).increment();
-        String method = endpoint == QueueEndpoint.CONSUMERS ? "GET" : "POST";
-        if (!exchange.getRequestMethod().equalsIgnoreCase(method)) {
+        Route route = found.get();
+        requests.get(route.endpoint()).increment();
+        String method = exchange.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+        if (!route.methods().contains(method)) {
             send(exchange, Reply.error(405, CODE_METHOD, "method " + exchange.getRequestMethod()
-                    + " not allowed; use " + method));
+                    + " not allowed; use " + String.join(" or ", route.methods())));
             return;
         }
         if (body == null) {
             send(exchange, Reply.error(413, CODE_BAD_REQUEST, "request body larger than " + MAX_REQUEST_BYTES + " bytes"));
             return;
         }
-        Optional<Fault> fault = faults.next(endpoint);
+        Optional<Fault> fault = faults.next(route.endpoint());
         boolean dropAfterApply = false;
         if (fault.isPresent()) {
             Fault f = fault.get();
@@ -190,7 +251,7 @@ public final class FakeQueuesHandler implements HttpHandler {
                     throw new IllegalStateException("unchecked fault " + f);
             }
         }
-        Reply reply = apply(exchange, route.group(1), route.group(2), operation, body);
+        Reply reply = apply(exchange, route, method, body);
         if (!dropAfterApply) {
             send(exchange, reply);
         }
@@ -222,19 +283,20 @@ public final class FakeQueuesHandler implements HttpHandler {
                 .orElse(r);
     }
 
-    private Reply apply(HttpExchange exchange, String account, String queueId, String operation, byte[] body) {
+    private Reply apply(HttpExchange exchange, Route route, String method, byte[] body) {
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
         if (refusingCredentials || auth == null || !auth.equals("Bearer " + token)) {
             return Reply.error(401, CODE_AUTH, "Authentication error");
         }
-        if (!account.equals(accountId)) {
+        if (!route.account().equals(accountId)) {
             return Reply.error(403, CODE_AUTH, "Authentication error");
         }
-        if (!store.exists(queueId)) {
+        if (route.queueId().isPresent() && !store.exists(route.queueId().get())) {
             return Reply.error(404, CODE_QUEUE_NOT_FOUND, "Queue not found");
         }
         try {
-            switch (operation) {
+            String queueId = route.queueId().orElse("");
+            switch (route.operation()) {
                 case "messages/pull":
                     return pull(queueId, json(body));
                 case "messages/ack":
@@ -246,13 +308,260 @@ public final class FakeQueuesHandler implements HttpHandler {
                 case "messages/batch":
                     return publishBatch(queueId, json(body));
                 case "consumers":
-                    return consumers(queueId);
+                    return method.equals("GET") ? consumers(queueId) : createConsumer(queueId, json(body));
+                case "consumer":
+                    return consumer(queueId, route.consumerId().orElseThrow(), method, body);
+                case "queues":
+                    return method.equals("GET") ? listQueues() : createQueue(json(body));
+                case "queue":
+                    return Reply.ok(queueJson(store.info(queueId)));
+                case "rules":
+                    return Reply.ok(rulesJson(route.bucket().orElseThrow(), Optional.empty()));
+                case "queue rules":
+                    return queueRules(route.bucket().orElseThrow(), queueId, method, body);
                 default:
-                    throw new IllegalStateException("unrouted operation " + operation);
+                    throw new IllegalStateException("unrouted operation " + route.operation());
             }
         } catch (BadRequest | IllegalArgumentException e) {
             return Reply.error(400, CODE_BAD_REQUEST, e.getMessage());
         }
+    }
+
+    // ------------------------------------------------------------------ queues, consumers, rules
+
+    private Reply listQueues() {
+        ArrayNode result = JSON.createArrayNode();
+        List<QueueBroker.QueueInfo> all = store.queues();
+        all.forEach(q -> result.add(queueJson(q)));
+        ObjectNode envelope = envelopeOf(true, List.of(), result);
+        ObjectNode info = envelope.putObject("result_info");
+        info.put("page", 1);
+        info.put("per_page", all.size());
+        info.put("count", all.size());
+        info.put("total_count", all.size());
+        info.put("total_pages", 1);
+        return new Reply(200, envelope, Map.of());
+    }
+
+    private Reply createQueue(JsonNode request) {
+        JsonNode name = request.get("queue_name");
+        if (name == null || !name.isTextual() || !QUEUE_NAME.matcher(name.textValue()).matches()) {
+            throw new BadRequest("queue_name must be 1 to 63 letters, digits, '-' or '_'");
+        }
+        if (store.idOf(name.textValue()).isPresent()) {
+            return Reply.error(409, CODE_CONFLICT, "A queue with name " + name.textValue() + " already exists");
+        }
+        return Reply.ok(queueJson(store.info(store.createQueueWithoutConsumer(name.textValue()))));
+    }
+
+    /** A queue as {@code queues.ts} types it: ids, times, producers, consumers, settings. */
+    private ObjectNode queueJson(QueueBroker.QueueInfo q) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("queue_id", q.id());
+        node.put("queue_name", q.name());
+        node.put("created_on", q.createdOn().toString());
+        node.put("modified_on", q.createdOn().toString());
+        ArrayNode producers = node.putArray("producers");
+        for (String bucket : rules.bucketsNotifying(q.id())) {
+            producers.addObject().put("type", "r2_bucket").put("bucket_name", bucket);
+        }
+        node.put("producers_total_count", producers.size());
+        ArrayNode consumers = node.putArray("consumers");
+        q.consumer().ifPresent(c -> consumers.add(consumerJson(q.id(), q.name(), c)));
+        node.put("consumers_total_count", consumers.size());
+        ObjectNode settings = node.putObject("settings");
+        settings.put("delivery_delay", 0);
+        settings.put("delivery_paused", false);
+        settings.put("message_retention_period", q.retention().getSeconds());
+        return node;
+    }
+
+    /** A consumer as {@code consumers.ts} types it (its HTTP pull and Worker consumer responses). */
+    private static ObjectNode consumerJson(String queueId, String queueName, QueueBroker.Consumer c) {
+        QueueConsumerSettings s = c.settings();
+        ObjectNode consumer = JSON.createObjectNode();
+        consumer.put("consumer_id", c.id());
+        consumer.put("created_on", c.createdOn().toString());
+        consumer.put("queue_id", queueId);
+        consumer.put("queue_name", queueName);
+        consumer.put("type", c.type());
+        c.script().ifPresent(script -> consumer.put("script_name", script));
+        ObjectNode settings = consumer.putObject("settings");
+        settings.put("batch_size", s.batchSize());
+        settings.put("max_retries", s.maxRetries());
+        if (c.type().equals("http_pull")) {
+            settings.put("visibility_timeout_ms", s.visibilityTimeout().toMillis());
+        }
+        c.maxWaitTimeMs().ifPresent(ms -> settings.put("max_wait_time_ms", ms));
+        settings.put("retry_delay", s.retryDelay().getSeconds());
+        consumer.put("dead_letter_queue", s.deadLetterQueue().orElse(""));
+        return consumer;
+    }
+
+    /** A consumer request's type, script and settings; unset settings take Cloudflare's defaults. */
+    private record ConsumerRequest(String type, Optional<String> script, QueueConsumerSettings settings,
+                                   Optional<Long> maxWaitTimeMs) {
+    }
+
+    private static ConsumerRequest consumerRequest(JsonNode request) {
+        JsonNode typeNode = request.get("type");
+        String type = typeNode == null || !typeNode.isTextual() ? "" : typeNode.textValue();
+        if (!type.equals("http_pull") && !type.equals("worker")) {
+            throw new BadRequest("type must be http_pull or worker (the fake serves no notification consumers), was "
+                    + (typeNode == null ? "missing" : typeNode));
+        }
+        JsonNode scriptNode = request.get("script_name");
+        Optional<String> script = scriptNode != null && scriptNode.isTextual() && !scriptNode.textValue().isBlank()
+                ? Optional.of(scriptNode.textValue()) : Optional.empty();
+        if (type.equals("worker") && script.isEmpty()) {
+            throw new BadRequest("a worker consumer needs script_name");
+        }
+        JsonNode settings = request.path("settings");
+        if (!settings.isMissingNode() && !settings.isNull() && !settings.isObject()) {
+            throw new BadRequest("settings must be an object");
+        }
+        QueueConsumerSettings s = QueueConsumerSettings.defaults();
+        Optional<Long> batch = optionalLong(settings, "batch_size");
+        Optional<Long> retries = optionalLong(settings, "max_retries");
+        Optional<Long> visibility = optionalLong(settings, "visibility_timeout_ms");
+        Optional<Long> retryDelay = optionalLong(settings, "retry_delay");
+        Optional<Long> maxWait = optionalLong(settings, "max_wait_time_ms");
+        if (batch.isPresent()) {
+            s = s.withBatchSize(Math.toIntExact(batch.get()));
+        }
+        if (retries.isPresent()) {
+            s = s.withMaxRetries(Math.toIntExact(retries.get()));
+        }
+        if (visibility.isPresent()) {
+            if (type.equals("worker")) {
+                throw new BadRequest("visibility_timeout_ms is a setting of http_pull consumers");
+            }
+            s = s.withVisibilityTimeout(Duration.ofMillis(visibility.get()));
+        }
+        if (retryDelay.isPresent()) {
+            s = s.withRetryDelay(Duration.ofSeconds(retryDelay.get()));
+        }
+        if (maxWait.isPresent() && (type.equals("http_pull") || maxWait.get() < 0 || maxWait.get() > 60_000)) {
+            throw new BadRequest("max_wait_time_ms is a setting of worker consumers, 0 to 60000");
+        }
+        JsonNode dlq = request.get("dead_letter_queue");
+        if (dlq != null && !dlq.isNull()) {
+            if (!dlq.isTextual()) {
+                throw new BadRequest("dead_letter_queue must be a queue name");
+            }
+            if (!dlq.textValue().isEmpty()) {
+                s = s.withDeadLetterQueue(dlq.textValue());
+            }
+        }
+        return new ConsumerRequest(type, script, s, type.equals("worker") ? maxWait.or(() -> Optional.of(5000L))
+                : Optional.empty());
+    }
+
+    private Reply createConsumer(String queueId, JsonNode request) {
+        ConsumerRequest c = consumerRequest(request);
+        QueueBroker.Consumer made = store.addConsumer(queueId, c.type(), c.script(), c.settings(), c.maxWaitTimeMs());
+        return Reply.ok(consumerJson(queueId, store.nameOf(queueId), made));
+    }
+
+    private Reply consumer(String queueId, String consumerId, String method, byte[] body) {
+        Optional<QueueBroker.Consumer> current = store.consumer(queueId).filter(c -> c.id().equals(consumerId));
+        if (current.isEmpty()) {
+            return Reply.error(404, CODE_QUEUE_NOT_FOUND, "Consumer not found");
+        }
+        switch (method) {
+            case "GET":
+                return Reply.ok(consumerJson(queueId, store.nameOf(queueId), current.get()));
+            case "DELETE":
+                store.removeConsumer(queueId, consumerId);
+                return Reply.ok(null);
+            default:
+                ConsumerRequest c = consumerRequest(json(body));
+                store.replaceConsumer(queueId, consumerId, c.type(), c.script(), c.settings(), c.maxWaitTimeMs());
+                return Reply.ok(consumerJson(queueId, store.nameOf(queueId), store.consumer(queueId).orElseThrow()));
+        }
+    }
+
+    /** The configuration, or one queue's part of it, as {@code event-notifications.ts} types it. */
+    private ObjectNode rulesJson(String bucket, Optional<String> onlyQueue) {
+        Map<String, ArrayNode> byQueue = new java.util.LinkedHashMap<>();
+        for (BucketRules.Rule r : rules.rules(bucket)) {
+            if (onlyQueue.isPresent() && !onlyQueue.get().equals(r.queueId())) {
+                continue;
+            }
+            ObjectNode rule = byQueue.computeIfAbsent(r.queueId(), q -> JSON.createArrayNode()).addObject();
+            rule.put("ruleId", r.id());
+            rule.put("createdAt", r.createdAt().toString());
+            rule.put("prefix", r.prefix());
+            rule.put("suffix", r.suffix());
+            r.actions().forEach(rule.putArray("actions")::add);
+            r.description().ifPresent(d -> rule.put("description", d));
+        }
+        if (onlyQueue.isPresent()) {
+            ObjectNode queue = JSON.createObjectNode();
+            queue.put("queueId", onlyQueue.get());
+            queue.put("queueName", store.nameOf(onlyQueue.get()));
+            queue.set("rules", byQueue.getOrDefault(onlyQueue.get(), JSON.createArrayNode()));
+            return queue;
+        }
+        ObjectNode config = JSON.createObjectNode();
+        config.put("bucketName", bucket);
+        ArrayNode queues = config.putArray("queues");
+        byQueue.forEach((queueId, list) -> {
+            ObjectNode q = queues.addObject();
+            q.put("queueId", queueId);
+            q.put("queueName", store.exists(queueId) ? store.nameOf(queueId) : "");
+            q.set("rules", list);
+        });
+        return config;
+    }
+
+    private Reply queueRules(String bucket, String queueId, String method, byte[] body) {
+        switch (method) {
+            case "GET":
+                return Reply.ok(rulesJson(bucket, Optional.of(queueId)));
+            case "DELETE": {
+                JsonNode request = json(body);
+                Optional<List<String>> ids = Optional.empty();
+                if (request.has("ruleIds")) {
+                    List<String> list = new ArrayList<>();
+                    array(request, "ruleIds").forEach(id -> list.add(id.asText()));
+                    ids = Optional.of(list);
+                }
+                rules.delete(bucket, queueId, ids);
+                return Reply.ok(JSON.createObjectNode());
+            }
+            default: {
+                List<BucketRules.NewRule> wanted = new ArrayList<>();
+                List<JsonNode> requested = array(json(body), "rules");
+                if (requested.isEmpty()) {
+                    throw new BadRequest("rules must hold at least one rule");
+                }
+                for (JsonNode r : requested) {
+                    List<String> actions = new ArrayList<>();
+                    array(r, "actions").forEach(a -> actions.add(a.asText()));
+                    wanted.add(new BucketRules.NewRule(actions, text(r, "prefix"), text(r, "suffix"),
+                            Optional.ofNullable(r.get("description")).filter(JsonNode::isTextual)
+                                    .map(JsonNode::textValue)));
+                }
+                BucketRules.Added added = rules.add(bucket, queueId, wanted);
+                if (added.conflict().isPresent()) {
+                    return Reply.error(409, CODE_CONFLICT, "Conflicting event notification rule: "
+                            + added.conflict().get());
+                }
+                return Reply.ok(JSON.createObjectNode());
+            }
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return "";
+        }
+        if (!value.isTextual()) {
+            throw new BadRequest(field + " must be a string");
+        }
+        return value.textValue();
     }
 
     // ------------------------------------------------------------------ operations
@@ -392,38 +701,12 @@ public final class FakeQueuesHandler implements HttpHandler {
     }
 
     private Reply consumers(String queueId) {
-        QueueConsumerSettings s = store.settings(queueId);
         ArrayNode result = JSON.createArrayNode();
-        ObjectNode consumer = result.addObject();
-        consumer.put("consumer_id", new StringBuilder(queueId).reverse().toString());
-        consumer.put("queue_id", queueId);
-        consumer.put("queue_name", store.nameOf(queueId));
-        consumer.put("type", "http_pull");
-        ObjectNode settings = consumer.putObject("settings");
-        settings.put("batch_size", s.batchSize());
-        settings.put("max_retries", s.maxRetries());
-        settings.put("visibility_timeout_ms", s.visibilityTimeout().toMillis());
-        settings.put("retry_delay", s.retryDelay().getSeconds());
-        s.deadLetterQueue().ifPresent(name -> consumer.put("dead_letter_queue", name));
+        store.consumer(queueId).ifPresent(c -> result.add(consumerJson(queueId, store.nameOf(queueId), c)));
         return Reply.ok(result);
     }
 
     // ------------------------------------------------------------------ JSON and HTTP helpers
-
-    private static QueueEndpoint endpointOf(String operation) {
-        switch (operation) {
-            case "messages/pull":
-                return QueueEndpoint.PULL;
-            case "messages/ack":
-                return QueueEndpoint.ACK;
-            case "messages/peek":
-                return QueueEndpoint.PEEK;
-            case "consumers":
-                return QueueEndpoint.CONSUMERS;
-            default:
-                return QueueEndpoint.PUBLISH;
-        }
-    }
 
     static ObjectNode envelopeOf(boolean success, List<ObjectNode> errors, JsonNode result) {
         ObjectNode envelope = JSON.createObjectNode();

@@ -12,7 +12,8 @@ import java.util.Map;
 /** The command line of {@link FakeCloudflareQueues#main(String[])}: options, environment, what it prints. */
 public final class FakeQueuesMain {
     public static final String USAGE = "usage: FakeCloudflareQueues [--port N] [--token T] [--queue NAME] [--dlq NAME] "
-            + "[--max-retries N] [--seed N]   (env: FAKE_CLOUDFLARE_QUEUES_PORT, FAKE_CLOUDFLARE_QUEUES_TOKEN)";
+            + "[--max-retries N] [--seed N] [--no-queues]   (env: FAKE_CLOUDFLARE_QUEUES_PORT, "
+            + "FAKE_CLOUDFLARE_QUEUES_TOKEN)";
     public static final int DEFAULT_PORT = 8788;
 
     private FakeQueuesMain() {
@@ -20,7 +21,8 @@ public final class FakeQueuesMain {
 
     /**
      * Starts a fake from command-line options (which win) and environment variables, creates the queue and its
-     * dead-letter queue, and prints how to reach them as {@code NAME=value} lines.
+     * dead-letter queue (unless {@code --no-queues}: an empty account, for {@code provision}), and prints how to reach
+     * them as {@code NAME=value} lines.
      *
      * @throws IllegalArgumentException for an unknown option or a bad value
      */
@@ -31,8 +33,13 @@ public final class FakeQueuesMain {
         String dlq = "rootkey-r2-dlq";
         String maxRetries = "5";
         String seed = "1";
+        boolean queues = true;
         for (int i = 0; i < args.size(); i++) {
             String option = args.get(i);
+            if (option.equals("--no-queues")) {
+                queues = false;
+                continue;
+            }
             if (i + 1 >= args.size()) {
                 throw new IllegalArgumentException("option " + option + " needs a value");
             }
@@ -70,9 +77,20 @@ public final class FakeQueuesMain {
                 .token(token)
                 .seed(number(seed, "seed"))
                 .build();
+        int retries = number(maxRetries, "max-retries");
+        if (!queues) {
+            fake.start();
+            out.println("# FakeCloudflareQueues: no queues yet (create them, e.g. with provision); Ctrl-C stops it");
+            out.println("CLOUDFLARE_API_BASE_URL=" + fake.baseUrl());
+            out.println("CLOUDFLARE_ACCOUNT_ID=" + fake.accountId());
+            out.println("CLOUDFLARE_API_TOKEN=" + fake.token());
+            out.println("ROOTKEY_ALLOW_INSECURE_LOOPBACK=true");
+            out.flush();
+            return fake;
+        }
         String dlqId = fake.createQueue(dlq);
         String queueId = fake.createQueue(queue, QueueConsumerSettings.defaults()
-                .withMaxRetries(number(maxRetries, "max-retries"))
+                .withMaxRetries(retries)
                 .withDeadLetterQueue(dlq));
         fake.start();
         out.println("# FakeCloudflareQueues: queue " + queue + " (max_retries " + maxRetries + ", dead letters to " + dlq

@@ -56,6 +56,14 @@ import java.util.function.Supplier;
  *       attempt, each with an opaque {@code ref} (the API reference's {@code messages/peek}: "Messages remain
  *       available for subsequent peek or pull operations"). Which messages a peek includes (leased or delayed
  *       ones?) is not documented; we return the visible ones.</li>
+ *   <li>Consumers: a queue has at most one, {@code http_pull} or {@code worker} (the pull-consumers guide: a push
+ *       consumer must be removed before a pull one is added; Wrangler errors otherwise). Deliveries follow its
+ *       settings, Cloudflare's defaults without one. Pulls are served whatever the consumer: what Cloudflare answers a
+ *       pull on a queue without HTTP pull enabled is not documented (guess: the fake does not refuse it).</li>
+ *   <li>Retention: a message not leased that was published {@code message_retention_period} ago or longer is
+ *       deleted unconsumed (default 4 days, settable from 60 s to 14 days: Cloudflare's changelog of 2025-02-14); a
+ *       leased one once its lease ends. A dead-lettered copy keeps its publish time, so it expires by it (a
+ *       guess).</li>
  * </ul>
  */
 public final class QueueBroker {
@@ -64,14 +72,41 @@ public final class QueueBroker {
     public static final Duration MAX_VISIBILITY_TIMEOUT = Duration.ofHours(12);
     public static final int MAX_MESSAGE_BYTES = 128 * 1024;
     public static final Set<String> CONTENT_TYPES = Set.of("json", "text", "bytes", "v8");
+    /** Cloudflare's default message retention: 4 days (settable from 60 s to 14 days). */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(4);
+    public static final Duration MIN_RETENTION = Duration.ofSeconds(60);
+    public static final Duration MAX_RETENTION = Duration.ofDays(14);
 
     private final Supplier<Instant> clock;
     private final Random ids;
+    /** Consumer ids come from their own draw, so that adding consumers leaves the queue ids of a seed as they were. */
+    private final Random consumerIds;
     private final Map<String, Queue> queues = new LinkedHashMap<>();
     private final Map<String, LeaseRef> leases = new HashMap<>();
     private long sequence;
     private long leaseCounter;
     private long changes;
+
+    /**
+     * A queue's consumer: an HTTP pull one ({@code http_pull}) or a Worker ({@code worker}, with its script name and
+     * {@code max_wait_time_ms}). Deliveries follow its settings whatever its type: the fake has no Worker to run.
+     */
+    public record Consumer(String id, String type, Optional<String> script, QueueConsumerSettings settings,
+                           Optional<Long> maxWaitTimeMs, Instant createdOn) {
+        public Consumer {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(script, "script");
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(maxWaitTimeMs, "maxWaitTimeMs");
+            Objects.requireNonNull(createdOn, "createdOn");
+        }
+    }
+
+    /** A queue's name, id, creation time and retention, as the queue endpoints show it. */
+    public record QueueInfo(String id, String name, Instant createdOn, Duration retention,
+                            Optional<Consumer> consumer) {
+    }
 
     /** One message handed out by a pull; the lease ends at {@code leaseExpiresAt}. */
     public record Pulled(String id, String leaseId, String contentType, byte[] body, int attempts,
@@ -143,7 +178,11 @@ public final class QueueBroker {
     private static final class Queue {
         final String id;
         final String name;
-        QueueConsumerSettings settings;
+        final Instant createdOn;
+        /** The one consumer (Cloudflare allows one per queue), or null. */
+        Consumer consumer;
+        Duration retention = DEFAULT_RETENTION;
+        long expired;
         /** Every message in the queue, in the order it entered it. */
         final Map<String, Message> messages = new LinkedHashMap<>();
         /** The messages of {@link #messages} that are not leased; a message's sort keys change only outside it. */
@@ -158,10 +197,15 @@ public final class QueueBroker {
         long delivered;
         long warnings;
 
-        Queue(String id, String name, QueueConsumerSettings settings) {
+        Queue(String id, String name, Instant createdOn) {
             this.id = id;
             this.name = name;
-            this.settings = settings;
+            this.createdOn = createdOn;
+        }
+
+        /** The settings deliveries follow: the consumer's, or Cloudflare's defaults when it has none. */
+        QueueConsumerSettings settings() {
+            return consumer == null ? QueueConsumerSettings.defaults() : consumer.settings();
         }
 
         /** Adds a message that is not leased (replacing one with the same id). */
@@ -211,13 +255,22 @@ public final class QueueBroker {
     public QueueBroker(Supplier<Instant> clock, long seed) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ids = new Random(seed);
+        this.consumerIds = new Random(seed ^ 0x2C0FFEEL);
     }
 
     // ------------------------------------------------------------------ queues
 
+    /** Creates a queue with an HTTP pull consumer of these settings (what the Java API and the tests start from). */
     public synchronized String createQueue(String name, QueueConsumerSettings settings) {
-        Objects.requireNonNull(name, "name");
         Objects.requireNonNull(settings, "settings");
+        String id = createQueueWithoutConsumer(name);
+        queues.get(id).consumer = newConsumer("http_pull", Optional.empty(), settings, Optional.empty());
+        return id;
+    }
+
+    /** Creates a queue with no consumer, as {@code POST /accounts/{a}/queues} does. */
+    public synchronized String createQueueWithoutConsumer(String name) {
+        Objects.requireNonNull(name, "name");
         if (name.isBlank() || name.indexOf('/') >= 0) {
             throw new IllegalArgumentException("a queue name must be non-blank and without '/', was \"" + name + "\"");
         }
@@ -225,12 +278,102 @@ public final class QueueBroker {
             throw new IllegalArgumentException("a queue named \"" + name + "\" exists already");
         }
         String id = hex32();
-        queues.put(id, new Queue(id, name, settings));
+        queues.put(id, new Queue(id, name, clock.get()));
         return id;
     }
 
+    /**
+     * Gives the queue an HTTP pull consumer with these settings: the existing one's settings are replaced (its id
+     * kept); any other consumer is replaced by it.
+     */
     public synchronized void configure(String queueId, QueueConsumerSettings settings) {
-        queue(queueId).settings = Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(settings, "settings");
+        Queue q = queue(queueId);
+        if (q.consumer != null && q.consumer.type().equals("http_pull")) {
+            q.consumer = new Consumer(q.consumer.id(), "http_pull", Optional.empty(), settings, Optional.empty(),
+                    q.consumer.createdOn());
+        } else {
+            q.consumer = newConsumer("http_pull", Optional.empty(), settings, Optional.empty());
+        }
+    }
+
+    /**
+     * Adds a consumer (as {@code POST .../consumers} does) and returns it.
+     *
+     * @throws IllegalArgumentException when the queue has a consumer already (Cloudflare allows one: remove it first)
+     */
+    public synchronized Consumer addConsumer(String queueId, String type, Optional<String> script,
+                                             QueueConsumerSettings settings, Optional<Long> maxWaitTimeMs) {
+        Queue q = queue(queueId);
+        if (q.consumer != null) {
+            throw new IllegalArgumentException("queue " + q.name + " already has a consumer (" + q.consumer.type()
+                    + "); remove it first");
+        }
+        q.consumer = newConsumer(type, script, settings, maxWaitTimeMs);
+        return q.consumer;
+    }
+
+    /** Replaces the consumer with this id (as {@code PUT .../consumers/{id}} does); false when there is none. */
+    public synchronized boolean replaceConsumer(String queueId, String consumerId, String type, Optional<String> script,
+                                                QueueConsumerSettings settings, Optional<Long> maxWaitTimeMs) {
+        Queue q = queue(queueId);
+        if (q.consumer == null || !q.consumer.id().equals(consumerId)) {
+            return false;
+        }
+        q.consumer = new Consumer(consumerId, type, script, settings, maxWaitTimeMs, q.consumer.createdOn());
+        return true;
+    }
+
+    /** Removes the consumer with this id, or any consumer when {@code consumerId} is null; false when none. */
+    public synchronized boolean removeConsumer(String queueId, String consumerId) {
+        Queue q = queue(queueId);
+        if (q.consumer == null || (consumerId != null && !q.consumer.id().equals(consumerId))) {
+            return false;
+        }
+        q.consumer = null;
+        return true;
+    }
+
+    public synchronized Optional<Consumer> consumer(String queueId) {
+        return Optional.ofNullable(queue(queueId).consumer);
+    }
+
+    /** Sets how long an unconsumed message is kept (60 s to 14 days). */
+    public synchronized void retention(String queueId, Duration retention) {
+        Objects.requireNonNull(retention, "retention");
+        if (retention.compareTo(MIN_RETENTION) < 0 || retention.compareTo(MAX_RETENTION) > 0) {
+            throw new IllegalArgumentException("message_retention_period must be between 60 s and 14 days, was "
+                    + retention);
+        }
+        queue(queueId).retention = retention;
+    }
+
+    public synchronized QueueInfo info(String queueId) {
+        Queue q = queue(queueId);
+        return new QueueInfo(q.id, q.name, q.createdOn, q.retention, Optional.ofNullable(q.consumer));
+    }
+
+    /** Every queue, in creation order. */
+    public synchronized List<QueueInfo> queues() {
+        List<QueueInfo> out = new ArrayList<>();
+        queues.values().forEach(q -> out.add(info(q.id)));
+        return out;
+    }
+
+    /** Messages the queue deleted unconsumed because they outlived its retention. */
+    public synchronized long expiredCount(String queueId) {
+        Queue q = queue(queueId);
+        sweep();
+        return q.expired;
+    }
+
+    private Consumer newConsumer(String type, Optional<String> script, QueueConsumerSettings settings,
+                                 Optional<Long> maxWaitTimeMs) {
+        StringBuilder id = new StringBuilder(32);
+        for (int i = 0; i < 32; i++) {
+            id.append(Character.forDigit(consumerIds.nextInt(16), 16));
+        }
+        return new Consumer(id.toString(), type, script, settings, maxWaitTimeMs, clock.get());
     }
 
     public synchronized boolean exists(String queueId) {
@@ -245,8 +388,9 @@ public final class QueueBroker {
         return queue(queueId).name;
     }
 
+    /** The settings deliveries follow: the consumer's, or Cloudflare's defaults when the queue has none. */
     public synchronized QueueConsumerSettings settings(String queueId) {
-        return queue(queueId).settings;
+        return queue(queueId).settings();
     }
 
     public synchronized Map<String, String> queueIdsByName() {
@@ -310,8 +454,8 @@ public final class QueueBroker {
      */
     public synchronized PullResult pull(String queueId, Optional<Integer> batchSize, Optional<Duration> visibility) {
         Queue q = queue(queueId);
-        int n = batchSize.orElse(q.settings.batchSize());
-        Duration lease = visibility.orElse(q.settings.visibilityTimeout());
+        int n = batchSize.orElse(q.settings().batchSize());
+        Duration lease = visibility.orElse(q.settings().visibilityTimeout());
         if (n < 1 || n > MAX_BATCH_SIZE) {
             throw new IllegalArgumentException("batch_size must be between 1 and " + MAX_BATCH_SIZE + ", was " + n);
         }
@@ -404,7 +548,7 @@ public final class QueueBroker {
             if (isExhausted(q, m)) {
                 deadLetter(q, m, now);
             } else {
-                long delay = r.delaySeconds().orElse(q.settings.retryDelay().getSeconds());
+                long delay = r.delaySeconds().orElse(q.settings().retryDelay().getSeconds());
                 m.visibleAt = now.plusSeconds(delay);
                 q.attach(m);
             }
@@ -415,7 +559,7 @@ public final class QueueBroker {
 
     /** A message on its last delivery: {@code max_retries + 1} (see the class rules). */
     private static boolean isExhausted(Queue q, Message m) {
-        return m.attempts >= q.settings.maxRetries() + 1;
+        return m.attempts >= q.settings().maxRetries() + 1;
     }
 
     private Message messageFor(Queue q, String lease, Map<String, String> warnings) {
@@ -454,6 +598,16 @@ public final class QueueBroker {
                     q.waiting.add(m);
                 }
             }
+            if (!q.publishTimes.isEmpty() && !q.publishTimes.firstKey().plus(q.retention).isAfter(now)) {
+                Instant cutoff = now.minus(q.retention);
+                for (Message m : new ArrayList<>(q.messages.values())) {
+                    if (m.leaseExpiresAt == null && !m.publishedAt.isAfter(cutoff)) {
+                        q.remove(m);
+                        q.expired++;
+                        changes++;
+                    }
+                }
+            }
         }
         return now;
     }
@@ -463,7 +617,7 @@ public final class QueueBroker {
         changes++;
         from.forget(m);
         from.deadLettered.add(m.snapshot());
-        Optional<Queue> dlq = from.settings.deadLetterQueue()
+        Optional<Queue> dlq = from.settings().deadLetterQueue()
                 .flatMap(name -> queues.values().stream().filter(q -> q.name.equals(name)).findFirst())
                 .filter(q -> q != from);
         dlq.ifPresent(target -> {

@@ -69,6 +69,17 @@ class FakeQueuesMainTest {
     }
 
     @Test
+    void noQueues_startsAnEmptyAccount_andPrintsNoQueueIds() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (FakeCloudflareQueues fake = FakeQueuesMain.start(List.of("--port", "0", "--no-queues"), Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8))) {
+            assertThat(fake.queueIds()).isEmpty();
+            assertThat(printedEnvironment(out)).containsOnlyKeys("CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ACCOUNT_ID",
+                    "CLOUDFLARE_API_TOKEN", "ROOTKEY_ALLOW_INSECURE_LOOPBACK");
+        }
+    }
+
+    @Test
     void start_rejectsUnknownOptionsAndBadNumbers() {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream());
         assertThatThrownBy(() -> FakeQueuesMain.start(List.of("--bogus", "1"), Map.of(), sink))
