@@ -104,6 +104,9 @@ class ListenerAndDuplicatesTest {
         kit.queue().publishText("garbage");
         Connector connector = kit.start();
         kit.runUntilIdle(connector);
+        assertThat(connector.health().lastSuccess()).isPresent();
+        assertThat(connector.health().backlog()).isPresent();
+        connector.close(); // an idle poll reserves its ask while it runs, and stats() counts it in flight
         var stats = connector.stats();
         assertThat(stats.received()).isEqualTo(4);
         assertThat(stats.anchored()).isEqualTo(1);
@@ -111,7 +114,5 @@ class ListenerAndDuplicatesTest {
         assertThat(stats.terminal()).isEqualTo(2); // garbage, and "b" gone before its read
         assertThat(stats.inFlight()).isZero();
         assertThat(stats.bytesAnchored()).isEqualTo(1);
-        assertThat(connector.health().lastSuccess()).isPresent();
-        assertThat(connector.health().backlog()).isPresent();
     }
 }
