@@ -72,9 +72,9 @@ class RunAgainstStandInProcessesIT {
         ChildProcess s3 = launchMain(EmbeddedS3.class, "--bucket", BUCKET);
         ChildProcess queues = launchMain(FakeCloudflareQueues.class, "--port", "0");
         ChildProcess api = launchMain(FakeRootkeyApi.class, "--api-key", "stand-in-api-key");
-        Await.until(() -> s3.variables().containsKey("R2_SECRET_ACCESS_KEY"), WAIT, "S3 stand-in up: " + s3.output());
-        Await.until(() -> queues.variables().containsKey("R2_DLQ_ID"), WAIT, "queue stand-in up: " + queues.output());
-        Await.until(() -> api.output().contains("listening on"), WAIT, "API stand-in up: " + api.output());
+        Await.until(() -> s3.variables().containsKey("R2_SECRET_ACCESS_KEY"), WAIT, () -> "S3 stand-in up: " + s3.output());
+        Await.until(() -> queues.variables().containsKey("R2_DLQ_ID"), WAIT, () -> "queue stand-in up: " + queues.output());
+        Await.until(() -> api.output().contains("listening on"), WAIT, () -> "API stand-in up: " + api.output());
         Matcher apiUrl = Pattern.compile("listening on (http://\\S+)").matcher(api.output());
         assertThat(apiUrl.find()).isTrue();
 
@@ -90,7 +90,7 @@ class RunAgainstStandInProcessesIT {
         ChildProcess connector = launch(env, ChildProcess.java(), "-Xmx128m", "-jar", jar.toString(), "run", "--status-interval", "1");
 
         Await.until(() -> api.lines.stream().filter(l -> l.startsWith("201 created")).count() == n, WAIT,
-                n + " files at the API; connector said:\n" + connector.output());
+                () -> n + " files at the API; connector said:\n" + connector.output());
         List<String> created = api.lines.stream().filter(l -> l.startsWith("201 created")).toList();
         for (int i = 0; i < n; i++) {
             String expected = "key-header-hex=" + HexFormat.of().formatHex(sentKey(i).getBytes(StandardCharsets.UTF_8));
@@ -98,7 +98,7 @@ class RunAgainstStandInProcessesIT {
                     .anySatisfy(l -> assertThat(l).endsWith(expected));
         }
         Await.until(() -> connector.output().contains("rootkey.connector.status anchored=" + n), WAIT,
-                "a status line; connector said:\n" + connector.output());
+                () -> "a status line; connector said:\n" + connector.output());
 
         // SIGTERM: graceful drain, and exit code 0 (not 143), which systemd counts as a clean stop.
         assertThat(connector.sigterm()).isTrue();

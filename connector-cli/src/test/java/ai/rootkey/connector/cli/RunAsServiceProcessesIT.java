@@ -75,7 +75,7 @@ class RunAsServiceProcessesIT {
 
     private static URI endpoints(ChildProcess connector) {
         Await.until(() -> LISTENING.matcher(connector.output()).find(), WAIT,
-                "the endpoints are up; connector said:\n" + connector.output());
+                () -> "the endpoints are up; connector said:\n" + connector.output());
         Matcher m = LISTENING.matcher(connector.output());
         assertThat(m.find()).isTrue();
         return URI.create(m.group(1));
@@ -166,7 +166,7 @@ class RunAsServiceProcessesIT {
         ChildProcess connector = runJar("--drain-timeout", "1");
         stack.put("service/slow.pdf", "slow".getBytes(StandardCharsets.UTF_8));
         // The API has the file and holds its answer back: the upload is in flight.
-        Await.until(() -> stack.api().files().size() == 1, WAIT, "the upload reached the API; connector said:\n"
+        Await.until(() -> stack.api().files().size() == 1, WAIT, () -> "the upload reached the API; connector said:\n"
                 + connector.output());
 
         assertThat(connector.sigterm()).isTrue();
@@ -224,7 +224,7 @@ class RunAsServiceProcessesIT {
         stack.api().failNext(1, Fault.latency(Duration.ofSeconds(60)));
         ChildProcess connector = runJar("--visibility-timeout", "120", "--drain-timeout", "1");
         stack.put("service/longer-than-the-lease.pdf", "slow".getBytes(StandardCharsets.UTF_8));
-        Await.until(() -> stack.api().files().size() == 1, WAIT, "the upload reached the API; connector said:\n"
+        Await.until(() -> stack.api().files().size() == 1, WAIT, () -> "the upload reached the API; connector said:\n"
                 + connector.output());
         var queue = stack.queues().queue(stack.queueId());
 
@@ -233,7 +233,7 @@ class RunAsServiceProcessesIT {
         assertThat(queue.deliveredCount()).isEqualTo(1);
 
         stack.queues().advanceTime(Duration.ofSeconds(21)); // past the lease: the next pull gets it again
-        Await.until(() -> queue.deliveredCount() == 2, WAIT, "redelivered to the connector; connector said:\n"
+        Await.until(() -> queue.deliveredCount() == 2, WAIT, () -> "redelivered to the connector; connector said:\n"
                 + connector.output());
     }
 

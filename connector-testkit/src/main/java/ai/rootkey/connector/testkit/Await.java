@@ -27,11 +27,22 @@ public final class Await {
      * @throws AssertionError naming {@code description} when the deadline passes first
      */
     public static void until(BooleanSupplier condition, Duration timeout, String description) {
+        until(condition, timeout, () -> description);
+    }
+
+    /**
+     * Returns once {@code condition} is true; {@code description} is read only when the deadline passes, so it can
+     * report the state at that moment (a child process's output, a fake's requests).
+     *
+     * @throws AssertionError naming the description when the deadline passes first
+     */
+    public static void until(BooleanSupplier condition, Duration timeout, Supplier<String> description) {
         Objects.requireNonNull(condition, "condition");
+        Objects.requireNonNull(description, "description");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + description);
+                throw new AssertionError("timed out after " + timeout + " waiting for: " + description.get());
             }
             pause();
         }
