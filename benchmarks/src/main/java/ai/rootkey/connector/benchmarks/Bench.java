@@ -16,6 +16,8 @@ public final class Bench {
             "  scaling  b2 at 1k, 10k and 50k objects: throughput and retained memory must stay flat",
             "  b3       one big generated object (default 2 GiB), servers in their own processes, connector at -Xmx64m",
             "  b4       scale-out: 1 vs 2 connector instances on one queue, API with 20 ms latency",
+            "  b5       latency bound: fixed latency on every call (profiles A and B), connector and Worker-shaped",
+            "           baseline against Little's law (concurrency / service time) at concurrency 4, 16, 64, 256",
             "  help     this text; COMMAND --help lists a command's options and defaults");
 
     private Bench() {
@@ -48,6 +50,9 @@ public final class Bench {
             case "b4":
                 defaults = ScaleOut.defaults();
                 break;
+            case "b5":
+                defaults = LatencyBound.defaults();
+                break;
             default:
                 System.err.println("unknown command " + command + "\n" + USAGE);
                 System.exit(2);
@@ -78,6 +83,9 @@ public final class Bench {
                 break;
             case "b3":
                 BigObject.run(options, line);
+                break;
+            case "b5":
+                LatencyBound.run(options, line);
                 break;
             default:
                 ScaleOut.run(options, line);
