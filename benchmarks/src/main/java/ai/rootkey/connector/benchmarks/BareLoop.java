@@ -22,12 +22,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The small-object baseline (B2, scaling, B4) and B5's Worker-shaped baseline: {@code concurrency} threads, each pulling a batch from the Queues API,
- * then for each message getting the object and posting it to the ROOTKey API as {@link RootkeyAnchorer} does (same
- * headers, the same multipart framing written by hand ({@link Multipart}), exact Content-Length; with
- * {@code java.net.http}, fine for its ASCII keys), then acking the batch in one call. Nothing else: no filters,
- * retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes back
- * empty.
+ * The small-object baseline (B2, scaling, B4) and B5's Worker-shaped baseline: {@code concurrency} threads, each
+ * pulling a batch from the Queues API, then for each message getting the object and posting it to the ROOTKey API as
+ * {@link RootkeyAnchorer} does (same headers, the same multipart framing written by hand ({@link Multipart}), exact
+ * Content-Length; with {@code java.net.http}, fine for its ASCII keys), then acking the batch in one call. Nothing
+ * else: no filters, retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes
+ * back empty. {@link #probe} takes objects through one at a time for B5's service time.
  */
 final class BareLoop {
     private static final ObjectMapper JSON = new ObjectMapper();
