@@ -27,6 +27,9 @@ public final class Bench {
         // The loopback fakes run on the JDK HttpServer: without TCP_NODELAY each reply waits ~40 ms for a delayed
         // ACK. The test kit leaves this JVM-wide switch to the program that owns the JVM: this one.
         System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
+        // The JDK server closes a connection as it goes idle once 200 others are idle (JDK 17's default), and a
+        // client that reuses it meets a reset: B5 at concurrency 256 keeps more than 200 connections per fake open.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxIdleConnections", "4096");
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
             System.out.println(USAGE);
             return;
