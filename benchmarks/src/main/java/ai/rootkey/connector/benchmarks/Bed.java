@@ -1,6 +1,7 @@
 package ai.rootkey.connector.benchmarks;
 
 import ai.rootkey.connector.Connector;
+import ai.rootkey.connector.ConnectorStats;
 import ai.rootkey.connector.EventAction;
 import ai.rootkey.connector.ObjectEvent;
 import ai.rootkey.connector.local.GeneratedContent;
@@ -59,7 +60,7 @@ final class Bed implements AutoCloseable {
      * processes used meanwhile, both as a share of all cores.
      */
     record Run(Runner runner, int objects, double seconds, double cpuPercent, double otherCpuPercent, long cpuNanos,
-               long pulls, long acks, long clientCpuNanos, long contextSwitches) {
+               long pulls, long acks, long clientCpuNanos, long contextSwitches, Leases leases) {
         double perSecond() {
             return objects / seconds;
         }
@@ -78,6 +79,14 @@ final class Bed implements AutoCloseable {
         double clientCpuMicrosPerObject() {
             return clientCpuNanos / 1000.0 / objects;
         }
+    }
+
+    /**
+     * The connectors' leases, sampled every few milliseconds while they drain: mean deliveries in flight (received or
+     * being received, not yet decided) and mean unsettled (decided, waiting for their ack). NaN for the bare loop.
+     */
+    record Leases(double meanInFlight, double meanUnsettled) {
+        static final Leases NONE = new Leases(Double.NaN, Double.NaN);
     }
 
     private final LoopbackStack stack;
@@ -173,7 +182,7 @@ final class Bed implements AutoCloseable {
                 connectors.add(b.build());
             }
             connectors.forEach(Connector::start);
-            awaitDrained(n);
+            Leases leases = awaitDrained(n, connectors);
             long t1 = System.nanoTime();
             long cpu1 = cpuNanos();
             long busy1 = MachineLoad.busyNanos();
@@ -186,7 +195,7 @@ final class Bed implements AutoCloseable {
             connectors.forEach(Connector::close);
             check(n);
             return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0, client1 - client0,
-                    switches1 - switches0);
+                    switches1 - switches0, leases);
         }
         long t1 = System.nanoTime();
         long cpu1 = cpuNanos();
@@ -196,7 +205,7 @@ final class Bed implements AutoCloseable {
         printSwitches(runner, n, byName0, cpuByName0);
         check(n);
         return run(runner, n, t1 - t0, cpu1 - cpu0, busy1 - busy0, pulls0, acks0, client1 - client0,
-                switches1 - switches0);
+                switches1 - switches0, Leases.NONE);
     }
 
     /**
@@ -223,10 +232,10 @@ final class Bed implements AutoCloseable {
     }
 
     private Run run(Runner runner, int n, long wall, long cpu, long busy, long pulls0, long acks0, long client,
-                    long switches) {
+                    long switches, Leases leases) {
         return new Run(runner, n, wall / 1e9, cpuPercent(cpu, wall), Math.max(0, cpuPercent(busy - cpu, wall)), cpu,
                 stack.queues().requestCount(QueueEndpoint.PULL) - pulls0,
-                stack.queues().requestCount(QueueEndpoint.ACK) - acks0, client, switches);
+                stack.queues().requestCount(QueueEndpoint.ACK) - acks0, client, switches, leases);
     }
 
     /** With {@code -Dbench.switches=true}: context switches per object by thread name, to stderr. */
@@ -252,14 +261,21 @@ final class Bed implements AutoCloseable {
         System.err.println(s);
     }
 
-    private void awaitDrained(int n) throws InterruptedException {
+    private Leases awaitDrained(int n, List<Connector> connectors) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (stack.api().requestCount() < n) {
+        double inFlight = 0;
+        double unsettled = 0;
+        long samples = 0;
+        while (stack.api().requestCount() < n || !queue.backlog().isEmpty()) {
+            for (Connector c : connectors) {
+                ConnectorStats s = c.stats();
+                inFlight += s.inFlight();
+                unsettled += s.unsettled();
+            }
+            samples++;
             pause(deadline, n);
         }
-        while (!queue.backlog().isEmpty()) {
-            pause(deadline, n);
-        }
+        return samples == 0 ? Leases.NONE : new Leases(inFlight / samples, unsettled / samples);
     }
 
     private void pause(long deadline, int n) throws InterruptedException {

@@ -7,7 +7,6 @@ import ai.rootkey.connector.testkit.QueueEndpoint;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,26 +49,41 @@ final class LatencyBound {
     }
 
     /** What drains the queue in one run. */
-    enum Runner {
-        CONNECTOR("connector", "R2Connector"),
-        WORKER("worker", "Worker-shaped (sequential in batches)"),
-        QUEUE_ZERO("queue-0", "R2Connector, queue latency 0 ms");
+    enum Kind {
+        CONNECTOR, WORKER, QUEUE_ZERO
+    }
 
-        final String option;
-        final String label;
-
-        Runner(String option, String label) {
-            this.option = option;
-            this.label = label;
+    /** One runner: what drains the queue, and with which batch size. */
+    record Runner(Kind kind, int batch) {
+        /**
+         * Parses {@code connector}, {@code connector:N} (batch N), {@code worker} or {@code queue-0} (the connector
+         * with the queue's latency off); {@code batch} where no size is given.
+         */
+        static Runner parse(String option, int batch) {
+            String[] parts = option.split(":", 2);
+            int size = parts.length == 2 ? Integer.parseInt(parts[1]) : batch;
+            switch (parts[0]) {
+                case "connector":
+                    return new Runner(Kind.CONNECTOR, size);
+                case "worker":
+                    return new Runner(Kind.WORKER, size);
+                case "queue-0":
+                    return new Runner(Kind.QUEUE_ZERO, size);
+                default:
+                    throw new IllegalArgumentException("unknown runner " + option
+                            + "; use connector, connector:BATCH, worker, queue-0");
+            }
         }
 
-        static Runner named(String option) {
-            for (Runner r : values()) {
-                if (r.option.equals(option)) {
-                    return r;
-                }
+        String label() {
+            switch (kind) {
+                case CONNECTOR:
+                    return "R2Connector, batch " + batch;
+                case WORKER:
+                    return "Worker-shaped, batch " + batch;
+                default:
+                    return "R2Connector, batch " + batch + ", queue latency 0 ms";
             }
-            throw new IllegalArgumentException("unknown runner " + option + "; use connector, worker, queue-0");
         }
     }
 
@@ -86,7 +100,7 @@ final class LatencyBound {
         d.put("batch", "25");
         d.put("rounds", "3");
         d.put("probe-objects", "20");
-        d.put("runners", "connector,worker,queue-0");
+        d.put("runners", "connector,connector:100,worker,queue-0");
         d.put("results", "benchmarks/results");
         return d;
     }
@@ -98,7 +112,7 @@ final class LatencyBound {
         }
         List<Runner> runners = new ArrayList<>();
         for (String name : o.string("runners").split(",")) {
-            runners.add(Runner.named(name.trim()));
+            runners.add(Runner.parse(name.trim(), o.integer("batch")));
         }
         List<Integer> levels = o.integers("concurrency");
         int perSlot = o.integer("objects-per-slot");
@@ -117,7 +131,7 @@ final class LatencyBound {
                 + "given (`S3Latency`, waiting after the answer's headers, in the calling thread, holding the "
                 + "connection), the fake API and the fake queues by `faultRate(1.0, Fault.latency(...))`. Objects per "
                 + "run: max(" + minObjects + ", " + perSlot + " × concurrency); the clock stops when the queue is "
-                + "empty (every message acked). Batch " + batch + " for every runner. " + rounds + " rounds, runners "
+                + "empty (every message acked). Batch " + batch + " unless the runner says otherwise. " + rounds + " rounds, runners "
                 + "alternating; medians shown.");
         report.line("");
         report.line("- limit (Little's law) = concurrency / S, where S = GET + POST of one object, measured in the "
@@ -147,7 +161,7 @@ final class LatencyBound {
         queueLatency(bed, p, true);
         // warm-up of every runner (JIT), not measured
         for (Runner r : runners) {
-            run(bed, s3Latency, p, r, minObjects, 16, batch);
+            run(bed, s3Latency, p, r, minObjects, 16);
         }
         List<Double> services = new ArrayList<>();
         List<BareLoop.Steps> allSteps = new ArrayList<>();
@@ -162,13 +176,13 @@ final class LatencyBound {
             for (int c : levels) {
                 int n = objects(c, perSlot, minObjects);
                 for (Runner r : runners) {
-                    Bed.Run run = run(bed, s3Latency, p, r, n, c, batch);
-                    byLevel.computeIfAbsent(c, k -> new EnumMap<>(Runner.class))
+                    Bed.Run run = run(bed, s3Latency, p, r, n, c);
+                    byLevel.computeIfAbsent(c, k -> new LinkedHashMap<>())
                             .computeIfAbsent(r, k -> new ArrayList<>()).add(run);
                     System.err.printf(Locale.ROOT, "profile %s c=%d %s: %.1f objects/s, %.2f pulls and %.2f acks per "
-                                    + "object, CPU %.0f%% + others %.0f%%%n", p.name(), c, r.label, run.perSecond(),
-                            (double) run.pulls() / n, (double) run.acks() / n, run.cpuPercent(),
-                            run.otherCpuPercent());
+                                    + "object, CPU %.0f%% + others %.0f%%, leases %.0f + %.0f%n", p.name(), c, r.label(),
+                            run.perSecond(), (double) run.pulls() / n, (double) run.acks() / n, run.cpuPercent(),
+                            run.otherCpuPercent(), run.leases().meanInFlight(), run.leases().meanUnsettled());
                 }
             }
         }
@@ -185,29 +199,33 @@ final class LatencyBound {
         for (Map.Entry<Integer, Map<Runner, List<Bed.Run>>> level : byLevel.entrySet()) {
             int c = level.getKey();
             double limit = c / (serviceMs / 1000);
-            Bed.Run queueZero = level.getValue().containsKey(Runner.QUEUE_ZERO)
-                    ? medianRun(level.getValue().get(Runner.QUEUE_ZERO)) : null;
+            Runner plain = new Runner(Kind.CONNECTOR, batch);
+            Runner zero = new Runner(Kind.QUEUE_ZERO, batch);
+            Bed.Run queueZero = level.getValue().containsKey(zero) ? medianRun(level.getValue().get(zero)) : null;
             for (Runner r : runners) {
                 List<Bed.Run> runs = level.getValue().get(r);
                 Bed.Run m = medianRun(runs);
                 double ratio = m.perSecond() / limit;
                 boolean cpuBound = m.cpuPercent() + m.otherCpuPercent() >= CPU_BOUND_PERCENT;
-                rows.add(List.of(Integer.toString(c), r.label, String.format(Locale.ROOT, "%,d", m.objects()),
+                rows.add(List.of(Integer.toString(c), r.label(), String.format(Locale.ROOT, "%,d", m.objects()),
                         Report.rate(m.perSecond()), spread(runs), Report.rate(limit), Report.ratio(ratio),
                         String.format(Locale.ROOT, "%.3f / %.3f", (double) m.pulls() / m.objects(),
                                 (double) m.acks() / m.objects()),
                         String.format(Locale.ROOT, "%.0f%% / %.0f%%%s", m.cpuPercent(), m.otherCpuPercent(),
                                 cpuBound ? " (CPU-bound)" : ""),
-                        r == Runner.CONNECTOR && queueZero != null
+                        Double.isNaN(m.leases().meanInFlight()) ? "≤ " + (c * r.batch()) : String.format(Locale.ROOT,
+                                "%.0f + %.0f", m.leases().meanInFlight(), m.leases().meanUnsettled()),
+                        r.equals(plain) && queueZero != null
                                 ? Report.ratio(m.perSecond() / queueZero.perSecond()) : ""));
-                if (r == Runner.CONNECTOR) {
-                    verdicts.add("c=" + c + ": " + Report.ratio(ratio) + (ratio >= TARGET_RATIO ? " met"
+                if (r.kind() == Kind.CONNECTOR) {
+                    verdicts.add("c=" + c + ", batch " + r.batch() + ": " + Report.ratio(ratio) + (ratio >= TARGET_RATIO ? " met"
                             : cpuBound ? " not met, CPU-bound" : " not met"));
                 }
             }
         }
         report.table(List.of("concurrency", "runner", "objects per run", "objects/s (median)", "all runs",
                 "limit c / S", "ratio to limit", "pull / ack calls per object", "CPU this JVM / other processes",
+                "leases held: mean in flight + unsettled",
                 "objects/s with the queue's latency / with none"), rows);
         report.line("- goal R2Connector ≥ " + TARGET_RATIO + "× the limit up to where CPU saturates: "
                 + String.join("; ", verdicts));
@@ -215,16 +233,15 @@ final class LatencyBound {
     }
 
     /** One run with the profile's latencies; checks that every call met its latency. */
-    private static Bed.Run run(Bed bed, S3Latency s3Latency, Profile p, Runner r, int n, int c, int batch)
-            throws Exception {
+    private static Bed.Run run(Bed bed, S3Latency s3Latency, Profile p, Runner r, int n, int c) throws Exception {
         FakeCloudflareQueues queues = bed.stack().queues();
-        boolean queueOn = r != Runner.QUEUE_ZERO;
+        boolean queueOn = r.kind() != Kind.QUEUE_ZERO;
         queueLatency(bed, p, queueOn);
         long gets0 = s3Latency.delayedCalls();
         int queueFaults0 = queues.injectedFaults().size();
         Bed.Run run;
         try {
-            run = bed.run(r == Runner.WORKER ? Bed.Runner.BASELINE : Bed.Runner.CONNECTOR, n, c, batch);
+            run = bed.run(r.kind() == Kind.WORKER ? Bed.Runner.BASELINE : Bed.Runner.CONNECTOR, n, c, r.batch());
         } finally {
             queueLatency(bed, p, true);
         }
