@@ -285,8 +285,8 @@ public interface Connector extends AutoCloseable {
         /**
          * Builds the connector, not yet started.
          *
-         * @throws IllegalStateException when the source, reader or anchorer is missing, or the batch size exceeds
-         *                               the source's limit
+         * @throws IllegalStateException when the source, reader or anchorer is missing, the batch size exceeds
+         *                               the source's limit, or the source allows fewer than one receive at once
          */
         public Connector build() {
             if (source == null) {
@@ -301,6 +301,10 @@ public interface Connector extends AutoCloseable {
             if (batchSize > source.maxBatchSize()) {
                 throw new IllegalStateException("batchSize " + batchSize + " exceeds the source's limit of "
                         + source.maxBatchSize() + ": lower batchSize(...)");
+            }
+            if (source.maxConcurrentReceives() < 1) {
+                throw new IllegalStateException("the source's maxConcurrentReceives() must be at least 1, was "
+                        + source.maxConcurrentReceives() + ": fix the EventSource implementation");
             }
             EventFilter filter = filters.stream().reduce(EventFilter::and).orElse(EventFilter.all());
             return new ConnectorEngine(new ConnectorSettings(source, reader, anchorer, classifier,

@@ -10,7 +10,8 @@ import java.util.OptionalInt;
  *
  * <p>Short-poll semantics: {@link #receive(int)} returns at once, possibly with nothing; the engine owns the
  * idle back-off. Delivery is at least once. Implementations must be safe to call from two threads at once
- * (the engine receives on one thread and settles on another).
+ * (the engine receives on one thread and settles on another); {@code receive} runs on several threads at once only
+ * where {@link #maxConcurrentReceives()} allows it.
  */
 public interface EventSource extends AutoCloseable {
 
@@ -71,6 +72,17 @@ public interface EventSource extends AutoCloseable {
     /** The largest {@code maxMessages} this source accepts. */
     default int maxBatchSize() {
         return 100;
+    }
+
+    /**
+     * How many {@link #receive(int)} calls the engine may have under way at once, at least 1. With more than one,
+     * the engine pulls ahead while the queue has a backlog: a further receive of a full batch starts before the
+     * deliveries already received are done, so that the round trip to a distant queue overlaps the work instead of
+     * leaving workers idle. It never holds more deliveries for that: at most {@code concurrency + batchSize} are
+     * received and not yet decided. Default 1: {@code receive} is never called while another call to it runs.
+     */
+    default int maxConcurrentReceives() {
+        return 1;
     }
 
     /** Releases what the source built (clients, threads). The default does nothing. Never throws. */

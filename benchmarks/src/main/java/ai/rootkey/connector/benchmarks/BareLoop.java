@@ -22,12 +22,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The small-object baseline (B2, scaling, B4): {@code concurrency} threads, each pulling a batch from the Queues API,
- * then for each message getting the object and posting it to the ROOTKey API as {@link RootkeyAnchorer} does (same
- * headers, the same multipart framing written by hand ({@link Multipart}), exact Content-Length; with
- * {@code java.net.http}, fine for its ASCII keys), then acking the batch in one call. Nothing else: no filters,
- * retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes back
- * empty.
+ * The small-object baseline (B2, scaling, B4) and B5's Worker-shaped baseline: {@code concurrency} threads, each
+ * pulling a batch from the Queues API, then for each message getting the object and posting it to the ROOTKey API as
+ * {@link RootkeyAnchorer} does (same headers, the same multipart framing written by hand ({@link Multipart}), exact
+ * Content-Length; with {@code java.net.http}, fine for its ASCII keys), then acking the batch in one call. Nothing
+ * else: no filters, retries, classification, back-off, streaming, digests or logging. Threads end when a pull comes
+ * back empty. {@link #probe} takes objects through one at a time for B5's service time.
  */
 final class BareLoop {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -92,27 +92,74 @@ final class BareLoop {
     private long loop() throws IOException, InterruptedException {
         long done = 0;
         while (true) {
-            ObjectNode request = JSON.createObjectNode();
-            request.put("batch_size", batchSize);
-            request.put("visibility_timeout_ms", 600_000);
-            JsonNode messages = call(pull, request).path("result").path("messages");
+            JsonNode messages = pull(batchSize);
             if (messages.isEmpty()) {
                 return done;
             }
-            ObjectNode settle = JSON.createObjectNode();
-            ArrayNode acks = settle.putArray("acks");
-            settle.putArray("retries");
+            List<String> leases = new ArrayList<>();
             for (JsonNode message : messages) {
-                JsonNode event = JSON.readTree(Base64.getDecoder().decode(message.path("body").asText()));
-                String bucket = event.path("bucket").asText();
-                String key = event.path("object").path("key").asText();
-                ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
-                post(bucket, key, object.response().eTag().replace("\"", ""), object.asByteArrayUnsafe());
-                acks.addObject().put("lease_id", message.path("lease_id").asText());
+                getAndPost(message);
+                leases.add(message.path("lease_id").asText());
                 done++;
             }
-            call(ack, settle);
+            ack(leases);
         }
+    }
+
+    /** One object's calls at concurrency 1, in nanoseconds: pull of one message, GET, POST, ack of its lease. */
+    record Steps(long pullNanos, long getNanos, long postNanos, long ackNanos) {
+    }
+
+    /**
+     * B5's service time: takes up to {@code objects} objects through one at a time on the calling thread, each as
+     * pull (one message) → GET → POST → ack (one lease), and times every call. Stops early when the queue is empty.
+     */
+    List<Steps> probe(int objects) throws IOException, InterruptedException {
+        List<Steps> steps = new ArrayList<>();
+        for (int i = 0; i < objects; i++) {
+            long t0 = System.nanoTime();
+            JsonNode messages = pull(1);
+            long t1 = System.nanoTime();
+            if (messages.isEmpty()) {
+                break;
+            }
+            JsonNode message = messages.get(0);
+            long[] split = getAndPost(message);
+            long t2 = System.nanoTime();
+            ack(List.of(message.path("lease_id").asText()));
+            long t3 = System.nanoTime();
+            steps.add(new Steps(t1 - t0, split[0], split[1], t3 - t2));
+        }
+        return steps;
+    }
+
+    private JsonNode pull(int count) throws IOException, InterruptedException {
+        ObjectNode request = JSON.createObjectNode();
+        request.put("batch_size", count);
+        request.put("visibility_timeout_ms", 600_000);
+        return call(pull, request).path("result").path("messages");
+    }
+
+    /** Gets and posts the object {@code message} announces; returns the nanoseconds of the GET and of the POST. */
+    private long[] getAndPost(JsonNode message) throws IOException, InterruptedException {
+        JsonNode event = JSON.readTree(Base64.getDecoder().decode(message.path("body").asText()));
+        String bucket = event.path("bucket").asText();
+        String key = event.path("object").path("key").asText();
+        long t0 = System.nanoTime();
+        ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+        long t1 = System.nanoTime();
+        post(bucket, key, object.response().eTag().replace("\"", ""), object.asByteArrayUnsafe());
+        return new long[] {t1 - t0, System.nanoTime() - t1};
+    }
+
+    private void ack(List<String> leases) throws IOException, InterruptedException {
+        ObjectNode settle = JSON.createObjectNode();
+        ArrayNode acks = settle.putArray("acks");
+        settle.putArray("retries");
+        for (String lease : leases) {
+            acks.addObject().put("lease_id", lease);
+        }
+        call(ack, settle);
     }
 
     private void post(String bucket, String key, String eTag, byte[] content) throws IOException, InterruptedException {

@@ -16,6 +16,8 @@ public final class Bench {
             "  scaling  b2 at 1k, 10k and 50k objects: throughput and retained memory must stay flat",
             "  b3       one big generated object (default 2 GiB), servers in their own processes, connector at -Xmx64m",
             "  b4       scale-out: 1 vs 2 connector instances on one queue, API with 20 ms latency",
+            "  b5       latency bound: fixed latency on every call (profiles A and B), connector and Worker-shaped",
+            "           baseline against Little's law (concurrency / service time) at concurrency 4, 16, 64, 256",
             "  help     this text; COMMAND --help lists a command's options and defaults");
 
     private Bench() {
@@ -25,6 +27,9 @@ public final class Bench {
         // The loopback fakes run on the JDK HttpServer: without TCP_NODELAY each reply waits ~40 ms for a delayed
         // ACK. The test kit leaves this JVM-wide switch to the program that owns the JVM: this one.
         System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
+        // The JDK server closes a connection as it goes idle once 200 others are idle (JDK 17's default), and a
+        // client that reuses it meets a reset: B5 at concurrency 256 keeps more than 200 connections per fake open.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxIdleConnections", "4096");
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
             System.out.println(USAGE);
             return;
@@ -47,6 +52,9 @@ public final class Bench {
                 break;
             case "b4":
                 defaults = ScaleOut.defaults();
+                break;
+            case "b5":
+                defaults = LatencyBound.defaults();
                 break;
             default:
                 System.err.println("unknown command " + command + "\n" + USAGE);
@@ -78,6 +86,9 @@ public final class Bench {
                 break;
             case "b3":
                 BigObject.run(options, line);
+                break;
+            case "b5":
+                LatencyBound.run(options, line);
                 break;
             default:
                 ScaleOut.run(options, line);

@@ -6,11 +6,13 @@ import ai.rootkey.connector.r2.R2ObjectReader;
 import ai.rootkey.connector.r2.RootkeyAnchorer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.util.List;
 
 /**
  * The clients the small-object benchmarks share between the connector (passed in through
@@ -28,6 +30,11 @@ final class Clients {
      * reader's defaults.
      */
     static S3Client s3(URI endpoint) {
+        return s3(endpoint, List.of());
+    }
+
+    /** Like {@link #s3(URI)} with {@code interceptors} added (B5's {@link S3Latency}). */
+    static S3Client s3(URI endpoint, List<ExecutionInterceptor> interceptors) {
         return R2ClientSettings.applyTo(S3Client.builder())
                 .endpointOverride(endpoint)
                 .credentialsProvider(StaticCredentialsProvider.create(
@@ -38,6 +45,7 @@ final class Clients {
                         .socketTimeout(R2ObjectReader.DEFAULT_READ_TIMEOUT)
                         .connectionAcquisitionTimeout(R2ObjectReader.DEFAULT_ATTEMPT_TIMEOUT))
                 .overrideConfiguration(o -> o
+                        .executionInterceptors(interceptors)
                         .apiCallAttemptTimeout(R2ObjectReader.DEFAULT_ATTEMPT_TIMEOUT)
                         .retryStrategy(retry -> retry.maxAttempts(R2ObjectReader.DEFAULT_MAX_ATTEMPTS)))
                 .build();

@@ -24,8 +24,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The processing engine behind {@link Connector}: one poller thread ({@code <name>-poller}) that leases deliveries
- * when there is capacity, a bounded pool of workers ({@code <name>-worker-N}) that run each delivery through the
+ * The processing engine behind {@link Connector}: a poller thread ({@code <name>-poller}, more where the source takes
+ * concurrent receives: {@link Poller}) that leases deliveries when there is capacity, a bounded pool of workers ({@code <name>-worker-N}) that run each delivery through the
  * {@link Pipeline}, and the {@link Settler}'s thread ({@code <name>-settler}) that sends acks and retries in batches.
  * The parts: {@link Pipeline} decides, {@link Decider} turns a decision into an outcome and a settlement,
  * {@link ClaimTable} keeps two deliveries of one object version apart, {@link Outcomes} counts and tells listeners,
@@ -61,7 +61,8 @@ public final class ConnectorEngine implements Connector {
     private final Poller poller;
 
     private ExecutorService workers;
-    private Thread pollerThread;
+    /** The poller threads; the first is {@code <name>-poller}. Empty until started. */
+    private List<Thread> pollerThreads = List.of();
 
     public ConnectorEngine(ConnectorSettings settings) {
         this.settings = settings;
@@ -92,7 +93,7 @@ public final class ConnectorEngine implements Connector {
         lock.lock();
         try {
             if (state != State.NEW) {
-                if (pollerThread == null) {
+                if (pollerThreads.isEmpty()) {
                     EventLog.connector(Level.INFO, "rootkey.connector.not_started", "name", settings.name(),
                             "note", "closed before it was started");
                     return this;
@@ -102,17 +103,24 @@ public final class ConnectorEngine implements Connector {
             }
             // Built under the lock: a close() that comes next finds every thread in place.
             workers = Workers.newPool(settings.name(), settings.concurrency());
-            pollerThread = Workers.newThread(settings.name() + "-poller", poller::run);
+            List<Thread> pollers = new ArrayList<>(poller.lanes());
+            for (int lane = 0; lane < poller.lanes(); lane++) {
+                int index = lane;
+                pollers.add(Workers.newThread(settings.name() + "-poller" + (lane == 0 ? "" : "-" + (lane + 1)),
+                        () -> poller.run(index)));
+            }
+            pollerThreads = List.copyOf(pollers);
             settler.create();
             state = State.RUNNING;
             health.started();
             settler.start();
-            pollerThread.start();
+            pollerThreads.forEach(Thread::start);
         } finally {
             lock.unlock();
         }
         EventLog.connector(Level.INFO, "rootkey.connector.started", "name", settings.name(),
                 "concurrency", settings.concurrency(), "batch_size", settings.batchSize(),
+                "concurrent_receives", poller.lanes(),
                 "max_file_size_bytes", settings.maxFileSizeBytes(), "max_attempts", attempts.last());
         return this;
     }
@@ -142,10 +150,12 @@ public final class ConnectorEngine implements Connector {
         EventLog.connector(Level.INFO, "rootkey.connector.closing", "name", settings.name(),
                 "in_flight", open.size(), "drain_timeout_ms", settings.drainTimeout().toMillis());
 
-        Workers.joinUntil(pollerThread, deadline);
-        if (pollerThread.isAlive()) {
-            pollerThread.interrupt();
-            Workers.joinUntil(pollerThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+        for (Thread pollerThread : pollerThreads) {
+            Workers.joinUntil(pollerThread, deadline);
+            if (pollerThread.isAlive()) {
+                pollerThread.interrupt();
+                Workers.joinUntil(pollerThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+            }
         }
         // Nothing new gets leased now. Hand back what has not started or is parked behind a twin.
         List<Runnable> notStarted = new ArrayList<>();

@@ -22,6 +22,9 @@ final class CountingSource implements EventSource {
     private final AtomicLong receivedTotal = new AtomicLong();
     private final AtomicLong maxUndecided = new AtomicLong();
     private final LongSupplier decided;
+    private final AtomicInteger receiving = new AtomicInteger();
+    private final AtomicInteger maxReceiving = new AtomicInteger();
+    private final int concurrentReceives;
 
     CountingSource(EventSource delegate) {
         this(delegate, () -> 0L);
@@ -29,15 +32,27 @@ final class CountingSource implements EventSource {
 
     /** {@code decided} tells how many deliveries the engine has decided, for {@link #maxUndecided()}. */
     CountingSource(EventSource delegate, LongSupplier decided) {
+        this(delegate, decided, 1);
+    }
+
+    /** Like {@link #CountingSource(EventSource, LongSupplier)}, allowing {@code concurrentReceives} receives at once. */
+    CountingSource(EventSource delegate, LongSupplier decided, int concurrentReceives) {
         this.delegate = delegate;
         this.decided = decided;
+        this.concurrentReceives = concurrentReceives;
     }
 
     @Override
     public Batch receive(int maxMessages) throws IOException {
         receives.incrementAndGet();
         largestAsk.accumulateAndGet(maxMessages, Math::max);
-        Batch batch = delegate.receive(maxMessages);
+        maxReceiving.accumulateAndGet(receiving.incrementAndGet(), Math::max);
+        Batch batch;
+        try {
+            batch = delegate.receive(maxMessages);
+        } finally {
+            receiving.decrementAndGet();
+        }
         int now = held.addAndGet(batch.size());
         maxHeld.accumulateAndGet(now, Math::max);
         long undecided = receivedTotal.addAndGet(batch.size()) - decided.getAsLong();
@@ -56,6 +71,16 @@ final class CountingSource implements EventSource {
     @Override
     public int maxBatchSize() {
         return delegate.maxBatchSize();
+    }
+
+    @Override
+    public int maxConcurrentReceives() {
+        return concurrentReceives;
+    }
+
+    /** The most receive calls seen under way at once. */
+    int maxConcurrentReceiveCalls() {
+        return maxReceiving.get();
     }
 
     int maxHeld() {

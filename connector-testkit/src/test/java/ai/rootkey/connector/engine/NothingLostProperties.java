@@ -42,7 +42,15 @@ class NothingLostProperties {
                                            @ForAll @IntRange(min = 1, max = 8) int concurrency,
                                            @ForAll @IntRange(min = 0, max = 5) int maxRetries) {
         // Few retries make last attempts common, where a pause, a close or a lost lease must requeue (rule 10).
-        run(ops, seed, concurrency, maxRetries);
+        run(ops, seed, concurrency, maxRetries, 1);
+    }
+
+    /** The same with several receives under way at once (a source that allows it, as the Cloudflare one does). */
+    @Property(tries = 20, seed = "2026112922")
+    void randomEventsAndFaults_withConcurrentReceives_loseNothing(
+            @ForAll("ops") List<Op> ops, @ForAll long seed, @ForAll @IntRange(min = 1, max = 8) int concurrency,
+            @ForAll @IntRange(min = 0, max = 5) int maxRetries, @ForAll @IntRange(min = 2, max = 4) int receives) {
+        run(ops, seed, concurrency, maxRetries, receives);
     }
 
     /**
@@ -56,6 +64,10 @@ class NothingLostProperties {
     }
 
     private static void run(List<Op> ops, long seed, int concurrency, int maxRetries) {
+        run(ops, seed, concurrency, maxRetries, 1);
+    }
+
+    private static void run(List<Op> ops, long seed, int concurrency, int maxRetries, int receives) {
         Random random = new Random(seed);
         try (ConnectorTestKit kit = ConnectorTestKit.builder().seed(seed).maxRetries(maxRetries).build()) {
             int n = 0;
@@ -107,7 +119,8 @@ class NothingLostProperties {
                     random.nextBoolean() ? Fault.dropAfterApply() : Fault.dropBeforeApply());
 
             RecordingListener listener = new RecordingListener();
-            Connector connector = kit.start(b -> b.listener(listener).concurrency(concurrency).batchSize(5));
+            Connector connector = kit.start(b -> b.listener(listener).concurrency(concurrency).batchSize(5)
+                    .source(receives == 1 ? kit.queue() : new ConcurrentSource(kit.queue(), receives)));
             kit.runUntilIdle(connector, Duration.ofSeconds(60));
             connector.close();
             assertInvariants(kit, listener, connector);
