@@ -174,7 +174,10 @@ public interface Connector extends AutoCloseable {
         /**
          * Messages asked for per receive, 1 to 100 (and at most the source's limit). The connector holds at most
          * {@code concurrency + batchSize} deliveries it has not decided yet: it never leases more than it can start.
-         * Default {@value Connector#DEFAULT_BATCH_SIZE}.
+         * Where the source takes several receives at once ({@link EventSource#maxConcurrentReceives()}, 4 for
+         * Cloudflare Queues), the second term is {@code max(batchSize, min(concurrency, receives × batchSize))}:
+         * with many workers, as many may be received ahead as the workers start in one round, so that a distant
+         * queue's round trip is hidden. Default {@value Connector#DEFAULT_BATCH_SIZE}.
          */
         public Builder batchSize(int batchSize) {
             this.batchSize = requireRange(batchSize, 1, 100, "batchSize");
@@ -309,8 +312,9 @@ public interface Connector extends AutoCloseable {
             EventFilter filter = filters.stream().reduce(EventFilter::and).orElse(EventFilter.all());
             return new ConnectorEngine(new ConnectorSettings(source, reader, anchorer, classifier,
                     Optional.ofNullable(bucket), filter, List.copyOf(listeners), concurrency, batchSize,
-                    maxFileSizeBytes, retryPolicy, idleBackoffMin, idleBackoffMax, drainTimeout, settleBatchSize,
-                    settleInterval, probeInterval, Optional.ofNullable(leaseSafetyMargin), clock, random == null ? new Random() : random, name));
+                    source.maxConcurrentReceives(), maxFileSizeBytes, retryPolicy, idleBackoffMin, idleBackoffMax, drainTimeout, settleBatchSize,
+                    settleInterval, probeInterval, Optional.ofNullable(leaseSafetyMargin), clock,
+                    random == null ? new Random() : random, name));
         }
 
         /** {@link #build()} then {@link Connector#start()}. */

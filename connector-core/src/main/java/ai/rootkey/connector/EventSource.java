@@ -78,8 +78,10 @@ public interface EventSource extends AutoCloseable {
      * How many {@link #receive(int)} calls the engine may have under way at once, at least 1. With more than one,
      * the engine pulls ahead while the queue has a backlog: a further receive of a full batch starts before the
      * deliveries already received are done, so that the round trip to a distant queue overlaps the work instead of
-     * leaving workers idle. It never holds more deliveries for that: at most {@code concurrency + batchSize} are
-     * received and not yet decided. Default 1: {@code receive} is never called while another call to it runs.
+     * leaving workers idle. What may be received ahead of the workers grows from one batch to
+     * {@code max(batchSize, min(concurrency, receives × batchSize))}: never more than the workers start in one round
+     * (see {@link Connector.Builder#batchSize(int)}). Default 1: {@code receive} is never called while another call
+     * to it runs, and at most {@code concurrency + batchSize} deliveries are received and not yet decided.
      */
     default int maxConcurrentReceives() {
         return 1;

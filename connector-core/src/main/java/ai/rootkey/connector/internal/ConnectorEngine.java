@@ -32,8 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link Pauses} pauses and probes, {@link Attempts} knows the last delivery.
  *
  * <p>Invariants: at most {@code concurrency} deliveries are processed at once; at most
- * {@code concurrency + batchSize} deliveries are received and not yet decided (the engine never leases more than it
- * can start); decided deliveries wait for a batched settlement; every delivery is decided exactly once (anchored,
+ * {@link ConnectorSettings#leaseLimit()} deliveries ({@code concurrency + batchSize} for a source of one receive at a
+ * time) are received and not yet decided (the engine never leases more than it can start soon); decided deliveries wait for a batched settlement; every delivery is decided exactly once (anchored,
  * skipped, retried, exhausted, terminal, released or requeued) and every decision is sent to the source, at the
  * latest when the connector closes.
  */

@@ -26,6 +26,7 @@ public record ConnectorSettings(
         List<ConnectorListener> listeners,
         int concurrency,
         int batchSize,
+        int concurrentReceives,
         long maxFileSizeBytes,
         RetryPolicy retryPolicy,
         Duration idleBackoffMin,
@@ -39,9 +40,25 @@ public record ConnectorSettings(
         RandomGenerator random,
         String name) {
 
-    /** Deliveries the engine may hold at once: one batch waiting beyond those being processed. */
+    /**
+     * Deliveries the engine may hold undecided at once: those being processed plus {@link #ahead()} received or being
+     * received ahead of them.
+     */
     public int leaseLimit() {
-        return concurrency + batchSize;
+        return concurrency + ahead();
+    }
+
+    /**
+     * Deliveries that may wait for a worker or be under way from the queue: one batch; where the source takes
+     * several receives at once, as many as the workers can start in one round of work (the concurrency), up to one
+     * batch per receive. So a delivery never waits behind more than about one upload per worker, whatever the
+     * concurrency, and a distant queue's round trip is hidden once the workers are many.
+     */
+    public int ahead() {
+        if (concurrentReceives <= 1) {
+            return batchSize;
+        }
+        return Math.max(batchSize, Math.min(concurrency, concurrentReceives * batchSize));
     }
 
     /**

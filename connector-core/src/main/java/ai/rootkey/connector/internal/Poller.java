@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * <p>Pulling ahead: while the queue has a backlog (the last receive filled its ask) and the source takes more than
  * one receive at once ({@link EventSource#maxConcurrentReceives()}), a further receive of a full batch may start
  * while others are under way, so that a receive's round trip overlaps the work on the deliveries already held instead
- * of leaving workers idle. The budget stays the same: what is being received counts as undecided.
+ * of leaving workers idle. What is being received counts as undecided, within {@link ConnectorSettings#leaseLimit()}.
  *
  * <p>Guarded by the engine's lock, which it shares: whether the engine runs, the pause, the probation and the
  * budget are read together in one step, and the decisions that free a slot happen under that lock.
@@ -90,18 +90,12 @@ final class Poller {
     }
 
     /**
-     * How many poller threads to run: the source's {@code maxConcurrentReceives()} (checked by the builder), but no
-     * more than full batches fit in the lease budget.
+     * How many poller threads to run: the source's {@code maxConcurrentReceives()} (read by the builder), but no more
+     * than the batches that fit in what may be received ahead ({@link ConnectorSettings#ahead()}).
      */
     private static int lanes(ConnectorSettings settings) {
-        int fit = (settings.leaseLimit() + settings.batchSize() - 1) / settings.batchSize();
-        int allowed;
-        try {
-            allowed = settings.source().maxConcurrentReceives();
-        } catch (RuntimeException e) {
-            allowed = 1; // the builder read it; a source that now fails gets one receive at a time
-        }
-        return Math.max(1, Math.min(allowed, fit));
+        int fit = (settings.ahead() + settings.batchSize() - 1) / settings.batchSize();
+        return Math.max(1, Math.min(settings.concurrentReceives(), fit));
     }
 
     /** How many poller threads the engine starts, each running {@link #run(int)} with its own index. */

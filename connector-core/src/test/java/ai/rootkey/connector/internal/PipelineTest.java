@@ -264,7 +264,7 @@ class PipelineTest {
 
     private ConnectorSettings settings(ObjectReader objectReader) {
         return new ConnectorSettings(null, objectReader, anchorer, classifier, Optional.of(BUCKET), filter, List.of(),
-                1, 1, 1_000, RetryPolicy.defaults(), Duration.ofMillis(10), Duration.ofMillis(100),
+                1, 1, 1, 1_000, RetryPolicy.defaults(), Duration.ofMillis(10), Duration.ofMillis(100),
                 Duration.ofSeconds(1), 10, Duration.ofMillis(100), Duration.ofSeconds(1), Optional.empty(),
                 Clock.fixed(NOW, ZoneOffset.UTC), new SplittableRandom(1), "pipeline-test");
     }

@@ -50,10 +50,42 @@ class ConcurrentReceivesTest {
         assertThat(kit.anchorer().anchoredKeys()).hasSize(300);
         assertThat(kit.queue().deadLettered()).isEmpty();
         assertThat(source.maxConcurrentReceiveCalls()).isBetween(2, 4);
-        // the same budget as with one receive at a time: what is being received counts as undecided
-        assertThat(source.maxUndecided()).isLessThanOrEqualTo(8 + 5);
-        assertThat(source.maxHeld()).isLessThanOrEqualTo(8 + 5 + 4);
+        // ahead of the 8 workers: max(batch 5, min(concurrency 8, 4 receives × 5)) = 8; what is being received counts
+        assertThat(source.maxUndecided()).isLessThanOrEqualTo(8 + 8);
+        assertThat(source.maxHeld()).isLessThanOrEqualTo(8 + 8 + 4);
         assertThat(source.largestAsk()).isLessThanOrEqualTo(5);
+    }
+
+    /** Few workers: no more than one batch ahead of them, so one receive at a time, as with a plain source. */
+    @Test
+    void fewWorkers_oneBatchAhead_oneReceiveAtATime() {
+        put(60);
+        kit.queue().faultRate(QueueEndpoint.PULL, 1.0, Fault.latency(Duration.ofMillis(5)));
+        CountingSource source = new CountingSource(kit.queue(), decided::get, 4);
+        Connector connector = kit.start(b -> b.source(source).concurrency(2).batchSize(5).listener(counting));
+        kit.runUntilIdle(connector);
+
+        assertThat(kit.anchorer().anchoredKeys()).hasSize(60);
+        assertThat(source.maxConcurrentReceiveCalls()).isEqualTo(1);
+        assertThat(source.maxUndecided()).isLessThanOrEqualTo(2 + 5);
+    }
+
+    /** Many workers: up to one batch per receive ahead of them, never more than the workers. */
+    @Test
+    void manyWorkers_receiveAheadUpToOneBatchPerReceive() {
+        put(400);
+        kit.queue().faultRate(QueueEndpoint.PULL, 1.0, Fault.latency(Duration.ofMillis(20)));
+        kit.anchorer().latency(Duration.ofMillis(2));
+        CountingSource source = new CountingSource(kit.queue(), decided::get, 3);
+        Connector connector = kit.start(b -> b.source(source).concurrency(64).batchSize(5)
+                .settleEvery(10, Duration.ofSeconds(30)).listener(counting));
+        kit.runUntilIdle(connector);
+
+        assertThat(kit.anchorer().anchoredKeys()).hasSize(400);
+        assertThat(source.maxConcurrentReceiveCalls()).isBetween(2, 3);
+        // max(5, min(64, 3 × 5)) = 15 ahead of 64 workers
+        assertThat(source.maxUndecided()).isLessThanOrEqualTo(64 + 15);
+        assertThat(source.maxHeld()).isLessThanOrEqualTo(64 + 15 + 10);
     }
 
     @Test

@@ -81,6 +81,8 @@ public final class ChaosInstance {
     private final AtomicLong anchorCalls = new AtomicLong();
     private final AtomicLong crashAtAnchorCall = new AtomicLong(-1);
     private final AtomicInteger receiving = new AtomicInteger();
+    /** Receives the queue lets the engine have under way at once. */
+    private final int receives;
     private volatile State state = State.RUNNING;
     private volatile ConnectorStats statsAfterClose;
     private volatile int heldAfterClose = -1;
@@ -93,6 +95,7 @@ public final class ChaosInstance {
         this.concurrency = concurrency;
         this.batchSize = batchSize;
         this.settleBatchSize = settleBatchSize;
+        this.receives = source.maxConcurrentReceives();
         this.ledger = ledger;
         this.faults = faults;
         this.random = new Random(faults.seed() ^ name.hashCode());
@@ -176,6 +179,15 @@ public final class ChaosInstance {
 
     public int batchSize() {
         return batchSize;
+    }
+
+    /**
+     * Deliveries the engine may hold received and not yet decided: concurrency plus one batch, or, where the queue
+     * takes several receives at once, plus max(batch, min(concurrency, receives × batch)) (Connector.Builder#batchSize).
+     */
+    public int undecidedBound() {
+        int ahead = receives <= 1 ? batchSize : Math.max(batchSize, Math.min(concurrency, receives * batchSize));
+        return concurrency + ahead;
     }
 
     /**
@@ -385,6 +397,12 @@ public final class ChaosInstance {
         @Override
         public int maxBatchSize() {
             return delegate.maxBatchSize();
+        }
+
+        /** The queue's own: over HTTP the Cloudflare source pulls ahead with several pulls at once, as deployed. */
+        @Override
+        public int maxConcurrentReceives() {
+            return delegate.maxConcurrentReceives();
         }
 
         @Override

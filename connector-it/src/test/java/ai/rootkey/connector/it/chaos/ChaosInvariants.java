@@ -41,7 +41,8 @@ public final class ChaosInvariants {
         DUPLICATES("duplicates at the API come only from redelivery (at most one upload per delivery) and all carry "
                 + "one (bucket, key, ETag) and one content"),
         CONCURRENCY("no instance had more objects open than its concurrency, more undecided deliveries than "
-                + "concurrency + batch size, nor more leases than that plus one settle batch"),
+                + "concurrency + one batch (+ up to concurrency where the queue takes several pulls at once), nor "
+                + "more leases than that plus one settle batch"),
         DRAINED("nothing is in flight after close, and every message ended exactly once: acked or dead-lettered");
 
         private final String promise;
@@ -482,14 +483,14 @@ public final class ChaosInvariants {
                     violation(Invariant.CONCURRENCY, i.name() + " ran " + i.maxUploading()
                             + " uploads at once with concurrency " + i.concurrency());
                 }
-                if (i.maxUndecided() > i.concurrency() + i.batchSize()) {
+                if (i.maxUndecided() > i.undecidedBound()) {
                     violation(Invariant.CONCURRENCY, i.name() + " held " + i.maxUndecided() + " undecided deliveries "
-                            + "at once, more than concurrency + batch size = " + (i.concurrency() + i.batchSize()));
+                            + "at once, more than concurrency + what may be received ahead = " + i.undecidedBound());
                 }
-                int leaseBound = i.concurrency() + i.batchSize() + i.settleBatchSize();
+                int leaseBound = i.undecidedBound() + i.settleBatchSize();
                 if (i.maxHeld() > leaseBound) {
                     violation(Invariant.CONCURRENCY, i.name() + " held " + i.maxHeld() + " leases at once, more than "
-                            + "concurrency + batch size + settle batch = " + leaseBound);
+                            + "that plus one settle batch = " + leaseBound);
                 }
             }
         }
