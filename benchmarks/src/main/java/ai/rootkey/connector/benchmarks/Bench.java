@@ -62,6 +62,9 @@ public final class Bench {
                 return;
         }
         if (rest.contains("--help")) {
+            if (command.equals("b5")) {
+                System.out.println(LatencyBound.HELP);
+            }
             System.out.println(command + " options (defaults): " + defaults);
             return;
         }

@@ -90,6 +90,25 @@ final class LatencyBound {
     private LatencyBound() {
     }
 
+    /** What {@code b5 --help} prints: every option with its meaning; the defaults follow. */
+    static final String HELP = String.join("\n",
+            "b5: latency-bound throughput. Every call to the loopback stand-ins gets a fixed added latency; the",
+            "connector's objects/s are compared with Little's law, concurrency / S, where S (GET + POST of one object)",
+            "is measured by the bare loop at concurrency 1 in the same run. Prints and saves a Markdown report.",
+            "",
+            "  --profiles A,B           A: GET 10 ms, POST 40 ms, pull 30 ms, ack 30 ms; B: 2 / 150 / 80 / 80 ms",
+            "  --concurrency 4,16,...   concurrency levels (workers of the connector, consumers of the Worker shape)",
+            "  --runners LIST           connector (batch --batch), connector:N (batch N), worker (Worker-shaped:",
+            "                           each consumer pulls a batch, GETs and POSTs its objects one at a time, acks",
+            "                           the batch), queue-0 (the connector with the queue's latency off)",
+            "  --batch N                messages per pull where a runner does not say (1-100)",
+            "  --objects-per-slot N     objects per run = max(--min-objects, N x concurrency)",
+            "  --min-objects N",
+            "  --size SIZE              object size, e.g. 4KiB",
+            "  --rounds N               rounds, runners alternating within each; medians reported",
+            "  --probe-objects N        objects the bare loop times at concurrency 1 to measure S",
+            "  --results DIR            where the report is saved");
+
     static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("profiles", "A,B");
@@ -131,8 +150,8 @@ final class LatencyBound {
                 + "given (`S3Latency`, waiting after the answer's headers, in the calling thread, holding the "
                 + "connection), the fake API and the fake queues by `faultRate(1.0, Fault.latency(...))`. Objects per "
                 + "run: max(" + minObjects + ", " + perSlot + " × concurrency); the clock stops when the queue is "
-                + "empty (every message acked). Batch " + batch + " unless the runner says otherwise. " + rounds + " rounds, runners "
-                + "alternating; medians shown.");
+                + "empty (every message acked). Batch " + batch + " unless the runner says otherwise. " + rounds
+                + " rounds, runners alternating; medians shown.");
         report.line("");
         report.line("- limit (Little's law) = concurrency / S, where S = GET + POST of one object, measured in the "
                 + "same run by the bare loop at concurrency 1 (plain clients: the shared S3 client, `java.net.http` "
