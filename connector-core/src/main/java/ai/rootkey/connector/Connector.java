@@ -174,7 +174,7 @@ public interface Connector extends AutoCloseable {
         /**
          * Messages asked for per receive, 1 to 100 (and at most the source's limit). The connector holds at most
          * {@code concurrency + batchSize} deliveries it has not decided yet: it never leases more than it can start.
-         * Where the source takes several receives at once ({@link EventSource#maxConcurrentReceives()}, 4 for
+         * Where the source takes several receives at once ({@link EventSource#maxConcurrentCalls()}, 4 for
          * Cloudflare Queues), the second term is {@code max(batchSize, min(concurrency, receives × batchSize))}:
          * with many workers, as many may be received ahead as the workers start in one round, so that a distant
          * queue's round trip is hidden. Default {@value Connector#DEFAULT_BATCH_SIZE}.
@@ -305,14 +305,14 @@ public interface Connector extends AutoCloseable {
                 throw new IllegalStateException("batchSize " + batchSize + " exceeds the source's limit of "
                         + source.maxBatchSize() + ": lower batchSize(...)");
             }
-            if (source.maxConcurrentReceives() < 1) {
-                throw new IllegalStateException("the source's maxConcurrentReceives() must be at least 1, was "
-                        + source.maxConcurrentReceives() + ": fix the EventSource implementation");
+            if (source.maxConcurrentCalls() < 1) {
+                throw new IllegalStateException("the source's maxConcurrentCalls() must be at least 1, was "
+                        + source.maxConcurrentCalls() + ": fix the EventSource implementation");
             }
             EventFilter filter = filters.stream().reduce(EventFilter::and).orElse(EventFilter.all());
             return new ConnectorEngine(new ConnectorSettings(source, reader, anchorer, classifier,
                     Optional.ofNullable(bucket), filter, List.copyOf(listeners), concurrency, batchSize,
-                    source.maxConcurrentReceives(), maxFileSizeBytes, retryPolicy, idleBackoffMin, idleBackoffMax, drainTimeout, settleBatchSize,
+                    source.maxConcurrentCalls(), maxFileSizeBytes, retryPolicy, idleBackoffMin, idleBackoffMax, drainTimeout, settleBatchSize,
                     settleInterval, probeInterval, Optional.ofNullable(leaseSafetyMargin), clock,
                     random == null ? new Random() : random, name));
         }

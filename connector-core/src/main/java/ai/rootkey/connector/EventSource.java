@@ -10,8 +10,8 @@ import java.util.OptionalInt;
  *
  * <p>Short-poll semantics: {@link #receive(int)} returns at once, possibly with nothing; the engine owns the
  * idle back-off. Delivery is at least once. Implementations must be safe to call from two threads at once
- * (the engine receives on one thread and settles on another); {@code receive} runs on several threads at once only
- * where {@link #maxConcurrentReceives()} allows it.
+ * (the engine receives on one thread and settles on another); several receives, or several settles, run at once only
+ * where {@link #maxConcurrentCalls()} allows it.
  */
 public interface EventSource extends AutoCloseable {
 
@@ -75,15 +75,17 @@ public interface EventSource extends AutoCloseable {
     }
 
     /**
-     * How many {@link #receive(int)} calls the engine may have under way at once, at least 1. With more than one,
-     * the engine pulls ahead while the queue has a backlog: a further receive of a full batch starts before the
-     * deliveries already received are done, so that the round trip to a distant queue overlaps the work instead of
-     * leaving workers idle. What may be received ahead of the workers grows from one batch to
-     * {@code max(batchSize, min(concurrency, receives × batchSize))}: never more than the workers start in one round
-     * (see {@link Connector.Builder#batchSize(int)}). Default 1: {@code receive} is never called while another call
-     * to it runs, and at most {@code concurrency + batchSize} deliveries are received and not yet decided.
+     * How many {@link #receive(int)} calls, and how many {@link #settle(List)} calls, the engine may have under way
+     * at once, at least 1. With more than one, the engine pulls ahead while the queue has a backlog: a further
+     * receive of a full batch starts before the deliveries already received are done, so that the round trip to a
+     * distant queue overlaps the work instead of leaving workers idle; and full settle batches go out side by side,
+     * so that acks keep up with the uploads however long one ack call takes. What may be received ahead of the
+     * workers grows from one batch to {@code max(batchSize, min(concurrency, calls × batchSize))}: never more than
+     * the workers start in one round (see {@link Connector.Builder#batchSize(int)}); decided deliveries may wait for
+     * their ack in up to {@code calls} settle batches. Default 1: {@code receive} is never called while another
+     * receive runs, nor {@code settle} while another settle runs.
      */
-    default int maxConcurrentReceives() {
+    default int maxConcurrentCalls() {
         return 1;
     }
 

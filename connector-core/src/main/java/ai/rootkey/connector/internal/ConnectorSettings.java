@@ -26,7 +26,7 @@ public record ConnectorSettings(
         List<ConnectorListener> listeners,
         int concurrency,
         int batchSize,
-        int concurrentReceives,
+        int concurrentCalls,
         long maxFileSizeBytes,
         RetryPolicy retryPolicy,
         Duration idleBackoffMin,
@@ -49,16 +49,24 @@ public record ConnectorSettings(
     }
 
     /**
+     * Leases the engine may hold in all: {@link #leaseLimit()} undecided, plus decided ones waiting for their ack in
+     * up to one settle batch per settle the source takes at once.
+     */
+    public int heldLimit() {
+        return leaseLimit() + settleBatchSize * Math.max(1, concurrentCalls);
+    }
+
+    /**
      * Deliveries that may wait for a worker or be under way from the queue: one batch; where the source takes
      * several receives at once, as many as the workers can start in one round of work (the concurrency), up to one
      * batch per receive. So a delivery never waits behind more than about one upload per worker, whatever the
      * concurrency, and a distant queue's round trip is hidden once the workers are many.
      */
     public int ahead() {
-        if (concurrentReceives <= 1) {
+        if (concurrentCalls <= 1) {
             return batchSize;
         }
-        return Math.max(batchSize, Math.min(concurrency, concurrentReceives * batchSize));
+        return Math.max(batchSize, Math.min(concurrency, concurrentCalls * batchSize));
     }
 
     /**

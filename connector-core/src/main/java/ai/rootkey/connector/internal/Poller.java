@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * first poller probes instead while paused.
  *
  * <p>Pulling ahead: while the queue has a backlog (the last receive filled its ask) and the source takes more than
- * one receive at once ({@link EventSource#maxConcurrentReceives()}), a further receive of a full batch may start
+ * one receive at once ({@link EventSource#maxConcurrentCalls()}), a further receive of a full batch may start
  * while others are under way, so that a receive's round trip overlaps the work on the deliveries already held instead
  * of leaving workers idle. What is being received counts as undecided, within {@link ConnectorSettings#leaseLimit()}.
  *
@@ -90,12 +90,12 @@ final class Poller {
     }
 
     /**
-     * How many poller threads to run: the source's {@code maxConcurrentReceives()} (read by the builder), but no more
+     * How many poller threads to run: the source's {@code maxConcurrentCalls()} (read by the builder), but no more
      * than the batches that fit in what may be received ahead ({@link ConnectorSettings#ahead()}).
      */
     private static int lanes(ConnectorSettings settings) {
         int fit = (settings.ahead() + settings.batchSize() - 1) / settings.batchSize();
-        return Math.max(1, Math.min(settings.concurrentReceives(), fit));
+        return Math.max(1, Math.min(settings.concurrentCalls(), fit));
     }
 
     /** How many poller threads the engine starts, each running {@link #run(int)} with its own index. */
@@ -307,13 +307,13 @@ final class Poller {
 
     /**
      * How many more deliveries may be received now (lock held): room below the lease limit for deliveries not yet
-     * decided, and, for all leases held (decided ones waiting for their ack included), room below the lease limit
-     * plus one settle batch, which binds while the source is slow to take settlements or refuses them.
+     * decided, and, for all leases held (decided ones waiting for their ack included), room below
+     * {@link ConnectorSettings#heldLimit()}, which binds while the source is slow to take settlements or refuses them.
      */
     private int capacity() {
         int held = undecided + settler.held();
         int limit = pauses.onProbation() ? 1 : settings.leaseLimit();
-        return Math.min(limit - undecided, settings.leaseLimit() + settings.settleBatchSize() - held);
+        return Math.min(limit - undecided, settings.heldLimit() - held);
     }
 
     /** Free lease slots needed before receiving again with no receive under way (lock held). */

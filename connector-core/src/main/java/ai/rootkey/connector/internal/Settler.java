@@ -17,11 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * Sends decisions to the source in batches, on its own thread ({@code <name>-settler}): a batch goes when it holds
+ * Sends decisions to the source in batches, on its own thread ({@code <name>-settler}; where the source takes several
+ * settles at once, as many threads, {@code <name>-settler-N}, each sending its own batch): a batch goes when it holds
  * {@code settleBatchSize} settlements, when the oldest has waited {@code settleInterval}, when the queue runs dry, or
  * at a flush. A failure that retrying may fix keeps the settlements, in order, and waits (longer when the queue asks
- * with Retry-After); a refusal that retrying cannot fix is narrowed down by halving the batch, so one bad settlement
- * never blocks the others.
+ * with Retry-After), and no thread sends before that wait is over; a refusal that retrying cannot fix is narrowed down
+ * by halving the batch, so one bad settlement never blocks the others.
  *
  * <p>It has its own lock. The engine calls {@link #add} and {@link #held} while holding its lock, so the order is
  * always engine, then settler; the settler calls back ({@code onSettled}, {@code pause}) holding none.
@@ -48,8 +49,13 @@ final class Settler {
     private boolean flushNow;
     private boolean queueDrained;
     private boolean stop;
+    /** The wait after a failed send, doubled on each failure in a row. */
+    private Duration backoff;
+    /** No send starts before this {@link System#nanoTime()} after a failure; meaningful while {@code waiting}. */
+    private long resumeAtNanos;
+    private boolean waiting;
 
-    private Thread thread;
+    private List<Thread> threads = List.of();
 
     /**
      * @param pause     called with the reason when the source refuses settlements for a configuration reason
@@ -63,15 +69,23 @@ final class Settler {
         this.outcomes = outcomes;
         this.pause = pause;
         this.onSettled = onSettled;
+        this.backoff = settings.idleBackoffMin();
     }
 
-    /** Builds the thread; {@link #start} runs it. Built apart so the engine can create every thread under its lock. */
+    /**
+     * Builds the threads, one per settle the source takes at once; {@link #start} runs them. Built apart so the engine
+     * can create every thread under its lock.
+     */
     void create() {
-        thread = Workers.newThread(settings.name() + "-settler", this::loop);
+        List<Thread> built = new ArrayList<>();
+        for (int i = 1; i <= Math.max(1, settings.concurrentCalls()); i++) {
+            built.add(Workers.newThread(settings.name() + "-settler" + (i == 1 ? "" : "-" + i), this::loop));
+        }
+        threads = List.copyOf(built);
     }
 
     void start() {
-        thread.start();
+        threads.forEach(Thread::start);
     }
 
     /** Queues one settlement. */
@@ -81,7 +95,7 @@ final class Settler {
             pending.addLast(new Pending(settlement, System.nanoTime()));
             int size = pending.size();
             if (size == 1 || size >= settings.settleBatchSize()) {
-                wake.signal(); // starts the interval timer, or a full batch is due
+                wake.signalAll(); // starts the interval timer, or a full batch is due (for any idle thread)
             }
         } finally {
             lock.unlock();
@@ -104,7 +118,7 @@ final class Settler {
         try {
             if (!pending.isEmpty()) {
                 queueDrained = true;
-                wake.signal();
+                wake.signalAll();
             }
         } finally {
             lock.unlock();
@@ -136,11 +150,13 @@ final class Settler {
             wake.signalAll();
             lock.unlock();
         }
-        Workers.joinUntil(thread, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        long joinDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (Thread thread : threads) {
+            Workers.joinUntil(thread, joinDeadline);
+        }
     }
 
     private void loop() {
-        Duration backoff = settings.idleBackoffMin();
         while (true) {
             List<Pending> chunk = nextChunk();
             if (chunk == null) {
@@ -149,9 +165,9 @@ final class Settler {
             Sent result = send(chunk);
             if (result.unsent.isEmpty()) {
                 health.success(Failure.Stage.SETTLE);
-                backoff = settings.idleBackoffMin();
                 lock.lock();
                 try {
+                    backoff = settings.idleBackoffMin();
                     inSettle -= chunk.size();
                     sent.signalAll();
                 } finally {
@@ -166,14 +182,18 @@ final class Settler {
             } else {
                 health.failure(Failure.Stage.SETTLE, verdict.reason());
             }
-            Duration wait = queueBackoff(verdict, backoff);
+            Duration wait;
+            lock.lock();
+            try {
+                wait = queueBackoff(verdict, backoff);
+                backoff = Workers.doubled(backoff, settings.idleBackoffMax());
+            } finally {
+                lock.unlock();
+            }
             EventLog.connector(Level.WARN, "rootkey.source.settle_failed", "name", settings.name(),
                     "count", result.unsent.size(), "reason", verdict.reason(), "detail", result.detail,
                     "retry_in_ms", wait.toMillis());
-            if (!putBackAndWait(chunk.size(), result.unsent, wait)) {
-                return;
-            }
-            backoff = Workers.doubled(backoff, settings.idleBackoffMax());
+            putBack(chunk.size(), result.unsent, wait);
         }
     }
 
@@ -185,6 +205,14 @@ final class Settler {
             while (true) {
                 if (stop) {
                     return null;
+                }
+                if (waiting) {
+                    long left = resumeAtNanos - System.nanoTime();
+                    if (left > 0) {
+                        wake.awaitNanos(left);
+                        continue;
+                    }
+                    waiting = false;
                 }
                 if (!pending.isEmpty()) {
                     long age = System.nanoTime() - pending.peekFirst().queuedNanos;
@@ -212,22 +240,23 @@ final class Settler {
         }
     }
 
-    /** Puts the unsent settlements back at the head, in order, and waits {@code wait}; false when stopped. */
-    private boolean putBackAndWait(int taken, List<Pending> unsent, Duration wait) {
+    /**
+     * Puts the unsent settlements back at the head, in order; no thread sends again for {@code wait} (the latest of
+     * the waits asked for, where several threads failed).
+     */
+    private void putBack(int taken, List<Pending> unsent, Duration wait) {
         lock.lock();
         try {
             inSettle -= taken;
             for (int i = unsent.size() - 1; i >= 0; i--) {
                 pending.addFirst(unsent.get(i));
             }
-            sent.signalAll();
-            long nanos = wait.toNanos();
-            while (nanos > 0 && !stop) {
-                nanos = wake.awaitNanos(nanos);
+            long until = System.nanoTime() + wait.toNanos();
+            if (!waiting || until - resumeAtNanos > 0) {
+                resumeAtNanos = until;
             }
-            return true;
-        } catch (InterruptedException e) {
-            return false;
+            waiting = true;
+            sent.signalAll();
         } finally {
             lock.unlock();
         }

@@ -52,8 +52,62 @@ class ConcurrentReceivesTest {
         assertThat(source.maxConcurrentReceiveCalls()).isBetween(2, 4);
         // ahead of the 8 workers: max(batch 5, min(concurrency 8, 4 receives × 5)) = 8; what is being received counts
         assertThat(source.maxUndecided()).isLessThanOrEqualTo(8 + 8);
-        assertThat(source.maxHeld()).isLessThanOrEqualTo(8 + 8 + 4);
+        assertThat(source.maxHeld()).isLessThanOrEqualTo(8 + 8 + 4 * 4); // one settle batch per settle at once
         assertThat(source.largestAsk()).isLessThanOrEqualTo(5);
+    }
+
+    /** A slow ack call does not cap the rate: full settle batches go out side by side, within the held budget. */
+    @Test
+    void slowAcks_goOutSideBySide() {
+        put(300);
+        kit.queue().faultRate(QueueEndpoint.ACK, 1.0, Fault.latency(Duration.ofMillis(30)));
+        CountingSource source = new CountingSource(kit.queue(), decided::get, 4);
+        Connector connector = kit.start(b -> b.source(source).concurrency(16).batchSize(10)
+                .settleEvery(10, Duration.ofSeconds(30)).listener(counting));
+        kit.runUntilIdle(connector);
+
+        assertThat(kit.queue().acked()).hasSize(300);
+        assertThat(source.maxConcurrentSettleCalls()).isBetween(2, 4);
+        assertThat(source.maxHeld()).isLessThanOrEqualTo(16 + 16 + 10 * 4);
+    }
+
+    @Test
+    void plainSource_neverSeesTwoSettlesAtOnce() {
+        put(150);
+        kit.queue().faultRate(QueueEndpoint.ACK, 1.0, Fault.latency(Duration.ofMillis(10)));
+        CountingSource source = new CountingSource(kit.queue(), decided::get);
+        Connector connector = kit.start(b -> b.source(source).concurrency(16).batchSize(10)
+                .settleEvery(10, Duration.ofSeconds(30)).listener(counting));
+        kit.runUntilIdle(connector);
+
+        assertThat(kit.queue().acked()).hasSize(150);
+        assertThat(source.maxConcurrentSettleCalls()).isEqualTo(1);
+    }
+
+    /**
+     * A failed ack call holds every settle thread back for its wait (here the queue's Retry-After of 1 s): the others
+     * do not hammer a failing queue meanwhile.
+     */
+    @Test
+    void failedAck_holdsEverySettleThreadBack_forTheWait() {
+        put(200);
+        kit.queue().failNext(QueueEndpoint.ACK, 1, Fault.status(429, Duration.ofSeconds(1)));
+        CountingSource source = new CountingSource(kit.queue(), decided::get, 4);
+        Connector connector = kit.start(b -> b.source(source).concurrency(16).batchSize(10)
+                .settleEvery(10, Duration.ofSeconds(30)).listener(counting));
+        kit.runUntilIdle(connector);
+
+        assertThat(kit.queue().acked()).hasSize(200);
+        List<CountingSource.SettleCall> calls = source.settleCallLog();
+        CountingSource.SettleCall failed = calls.stream().filter(CountingSource.SettleCall::failed).findFirst()
+                .orElseThrow();
+        assertThat(calls).filteredOn(CountingSource.SettleCall::failed).hasSize(1);
+        long waitNanos = Duration.ofSeconds(1).toNanos();
+        assertThat(calls).filteredOn(c -> c.startNanos() > failed.endNanos())
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(c.startNanos() - failed.endNanos())
+                        .as("a settle call started before the queue's Retry-After was over")
+                        .isGreaterThanOrEqualTo(waitNanos));
     }
 
     /** Few workers: no more than one batch ahead of them, so one receive at a time, as with a plain source. */
@@ -85,7 +139,7 @@ class ConcurrentReceivesTest {
         assertThat(source.maxConcurrentReceiveCalls()).isBetween(2, 3);
         // max(5, min(64, 3 × 5)) = 15 ahead of 64 workers
         assertThat(source.maxUndecided()).isLessThanOrEqualTo(64 + 15);
-        assertThat(source.maxHeld()).isLessThanOrEqualTo(64 + 15 + 10);
+        assertThat(source.maxHeld()).isLessThanOrEqualTo(64 + 15 + 10 * 3);
     }
 
     @Test
@@ -148,13 +202,13 @@ class ConcurrentReceivesTest {
             }
 
             @Override
-            public int maxConcurrentReceives() {
+            public int maxConcurrentCalls() {
                 return 0;
             }
         };
         assertThatThrownBy(() -> kit.connectorBuilder().source(none).build())
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("maxConcurrentReceives() must be at least 1, was 0");
+                .hasMessageContaining("maxConcurrentCalls() must be at least 1, was 0");
     }
 
     private void put(int n) {

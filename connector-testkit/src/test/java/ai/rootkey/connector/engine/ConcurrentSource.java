@@ -50,7 +50,7 @@ final class ConcurrentSource implements EventSource {
     }
 
     @Override
-    public int maxConcurrentReceives() {
+    public int maxConcurrentCalls() {
         return receives;
     }
 }

@@ -6,6 +6,7 @@ import ai.rootkey.connector.Settlement;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -24,7 +25,11 @@ final class CountingSource implements EventSource {
     private final LongSupplier decided;
     private final AtomicInteger receiving = new AtomicInteger();
     private final AtomicInteger maxReceiving = new AtomicInteger();
-    private final int concurrentReceives;
+    private final AtomicInteger settling = new AtomicInteger();
+    private final AtomicInteger maxSettling = new AtomicInteger();
+    /** Every settle call: when it started and when it ended ({@link System#nanoTime()}), and whether it failed. */
+    private final List<SettleCall> settleCalls = new CopyOnWriteArrayList<>();
+    private final int concurrentCalls;
 
     CountingSource(EventSource delegate) {
         this(delegate, () -> 0L);
@@ -35,11 +40,11 @@ final class CountingSource implements EventSource {
         this(delegate, decided, 1);
     }
 
-    /** Like {@link #CountingSource(EventSource, LongSupplier)}, allowing {@code concurrentReceives} receives at once. */
-    CountingSource(EventSource delegate, LongSupplier decided, int concurrentReceives) {
+    /** Like {@link #CountingSource(EventSource, LongSupplier)}, allowing {@code concurrentCalls} receives at once. */
+    CountingSource(EventSource delegate, LongSupplier decided, int concurrentCalls) {
         this.delegate = delegate;
         this.decided = decided;
-        this.concurrentReceives = concurrentReceives;
+        this.concurrentCalls = concurrentCalls;
     }
 
     @Override
@@ -63,9 +68,32 @@ final class CountingSource implements EventSource {
     @Override
     public void settle(List<Settlement> settlements) throws IOException {
         settles.incrementAndGet();
-        delegate.settle(settlements);
+        maxSettling.accumulateAndGet(settling.incrementAndGet(), Math::max);
+        long start = System.nanoTime();
+        boolean failed = true;
+        try {
+            delegate.settle(settlements);
+            failed = false;
+        } finally {
+            settling.decrementAndGet();
+            settleCalls.add(new SettleCall(start, System.nanoTime(), failed));
+        }
         held.addAndGet(-settlements.size());
         settled.addAndGet(settlements.size());
+    }
+
+    /** One settle call, in {@link System#nanoTime()} terms. */
+    record SettleCall(long startNanos, long endNanos, boolean failed) {
+    }
+
+    /** The settle calls so far, in the order they ended. */
+    List<SettleCall> settleCallLog() {
+        return List.copyOf(settleCalls);
+    }
+
+    /** The most settle calls seen under way at once. */
+    int maxConcurrentSettleCalls() {
+        return maxSettling.get();
     }
 
     @Override
@@ -74,8 +102,8 @@ final class CountingSource implements EventSource {
     }
 
     @Override
-    public int maxConcurrentReceives() {
-        return concurrentReceives;
+    public int maxConcurrentCalls() {
+        return concurrentCalls;
     }
 
     /** The most receive calls seen under way at once. */

@@ -95,7 +95,7 @@ public final class ChaosInstance {
         this.concurrency = concurrency;
         this.batchSize = batchSize;
         this.settleBatchSize = settleBatchSize;
-        this.receives = source.maxConcurrentReceives();
+        this.receives = source.maxConcurrentCalls();
         this.ledger = ledger;
         this.faults = faults;
         this.random = new Random(faults.seed() ^ name.hashCode());
@@ -179,6 +179,11 @@ public final class ChaosInstance {
 
     public int batchSize() {
         return batchSize;
+    }
+
+    /** Pulls, and ack calls, the queue lets the engine have under way at once. */
+    public int concurrentCalls() {
+        return receives;
     }
 
     /**
@@ -401,8 +406,8 @@ public final class ChaosInstance {
 
         /** The queue's own: over HTTP the Cloudflare source pulls ahead with several pulls at once, as deployed. */
         @Override
-        public int maxConcurrentReceives() {
-            return delegate.maxConcurrentReceives();
+        public int maxConcurrentCalls() {
+            return delegate.maxConcurrentCalls();
         }
 
         @Override

@@ -42,7 +42,7 @@ public final class ChaosInvariants {
                 + "one (bucket, key, ETag) and one content"),
         CONCURRENCY("no instance had more objects open than its concurrency, more undecided deliveries than "
                 + "concurrency + one batch (+ up to concurrency where the queue takes several pulls at once), nor "
-                + "more leases than that plus one settle batch"),
+                + "more leases than that plus one settle batch per ack call under way"),
         DRAINED("nothing is in flight after close, and every message ended exactly once: acked or dead-lettered");
 
         private final String promise;
@@ -487,10 +487,10 @@ public final class ChaosInvariants {
                     violation(Invariant.CONCURRENCY, i.name() + " held " + i.maxUndecided() + " undecided deliveries "
                             + "at once, more than concurrency + what may be received ahead = " + i.undecidedBound());
                 }
-                int leaseBound = i.undecidedBound() + i.settleBatchSize();
+                int leaseBound = i.undecidedBound() + i.settleBatchSize() * i.concurrentCalls();
                 if (i.maxHeld() > leaseBound) {
                     violation(Invariant.CONCURRENCY, i.name() + " held " + i.maxHeld() + " leases at once, more than "
-                            + "that plus one settle batch = " + leaseBound);
+                            + "that plus one settle batch per ack call under way = " + leaseBound);
                 }
             }
         }
