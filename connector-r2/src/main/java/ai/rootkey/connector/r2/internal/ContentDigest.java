@@ -134,7 +134,8 @@ sealed interface ContentDigest {
         private volatile Throwable failure;
         /** Uploading thread only. */
         private byte[] current;
-        private boolean ended;
+        /** Written by the uploading thread, read by {@link #hex()} on any. */
+        private volatile boolean ended;
         private String hex;
 
         private OffThread(int buffers, int bufferBytes) {
