@@ -7,10 +7,12 @@ import org.apache.hc.core5.http.HttpEntity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -18,33 +20,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * so the client sends {@code Content-Length} and never chunks.
  *
  * <p>The connection writes it from the uploading thread ({@link #writeTo}): the content is read in chunks of at
- * most {@value #CHUNK_BYTES} bytes and each chunk is written before the next is read, so memory stays bounded
- * whatever the size. Each write that returns touches {@link Progress}; reads of the content pause it (the source's
- * own timeouts bound them). It counts the content bytes written and computes their SHA-256. The content must yield
- * exactly {@code size} bytes; fewer or more fails the upload. The content stream is read, never closed. Single use.
- *
- * <p>The SHA-256: content smaller than {@value #OFF_THREAD_SHA256_MIN_BYTES} bytes is hashed on the uploading
- * thread, after each write, in one buffer of at most {@value #CHUNK_BYTES} bytes. Larger content is hashed on a
- * shared daemon thread ({@code rootkey-sha256-N}, none kept while idle) while the next chunks are read and written:
- * each written chunk goes to that thread and its buffer comes back once hashed, round a ring of
- * {@value #SHA256_RING_BUFFERS} buffers of {@value #CHUNK_BYTES} bytes; when the hasher is a whole ring behind, the
- * uploading thread waits for it. When every hashing thread is busy the upload hashes on its own thread. Either way
- * the digest covers exactly the chunks written, in order, and {@link #sha256Hex()} waits for the hasher to finish
- * the at most one ring it still holds.
+ * most {@value #CHUNK_BYTES} bytes into one buffer and each chunk is written before the next is read, so memory
+ * stays bounded whatever the size. Each write that returns touches {@link Progress}; reads of the content pause it
+ * (the source's own timeouts bound them). It counts the content bytes written and computes their SHA-256. The
+ * content must yield exactly {@code size} bytes; fewer or more fails the upload. The content stream is read, never
+ * closed. Single use.
  */
 public final class UploadEntity implements HttpEntity {
     /** The largest piece of content read and written at once. */
     public static final int CHUNK_BYTES = 64 * 1024;
-    /**
-     * Content of at least this many bytes is hashed on another thread. Below it a hand-off costs more than it
-     * saves: hashing 4 MiB takes a few milliseconds, against a thread hop per chunk and a bigger buffer ring.
-     */
-    public static final long OFF_THREAD_SHA256_MIN_BYTES = 4L * 1024 * 1024;
-    /**
-     * The buffers of {@value #CHUNK_BYTES} bytes going round between the uploading thread and its hasher: one being
-     * read and written, one being hashed, two to ride out a late wake-up of either thread.
-     */
-    public static final int SHA256_RING_BUFFERS = 4;
 
     private final byte[] preamble;
     private final byte[] epilogue;
@@ -53,9 +37,7 @@ public final class UploadEntity implements HttpEntity {
     private final long size;
     private final long length;
     private final Progress progress;
-    private final Executor hashers;
-    /** The inline digest until {@link #writeTo} picks the one for the content's size. */
-    private volatile ContentDigest digest;
+    private final MessageDigest digest = sha256();
     private final AtomicBoolean used = new AtomicBoolean();
     private volatile boolean started;
     private volatile boolean finished;
@@ -69,13 +51,7 @@ public final class UploadEntity implements HttpEntity {
      * @param progress touched as the body goes out
      */
     public UploadEntity(MultipartFraming framing, InputStream content, long size, Progress progress) {
-        this(framing, content, size, progress, Sha256Threads.shared());
-    }
-
-    /** As above, hashing large content on a thread of {@code hashers} (tests give their own). */
-    UploadEntity(MultipartFraming framing, InputStream content, long size, Progress progress, Executor hashers) {
         Objects.requireNonNull(framing, "framing");
-        this.hashers = Objects.requireNonNull(hashers, "hashers");
         this.content = Objects.requireNonNull(content, "content");
         this.progress = Objects.requireNonNull(progress, "progress");
         this.length = framing.bodyLength(size);
@@ -83,7 +59,6 @@ public final class UploadEntity implements HttpEntity {
         this.preamble = framing.preamble();
         this.epilogue = framing.epilogue();
         this.contentType = framing.contentType();
-        this.digest = ContentDigest.inline((int) Math.max(1, Math.min(CHUNK_BYTES, size)));
     }
 
     /**
@@ -100,28 +75,9 @@ public final class UploadEntity implements HttpEntity {
         started = true;
         out.write(preamble);
         progress.touch();
-        ContentDigest chunks = digest;
-        if (size >= OFF_THREAD_SHA256_MIN_BYTES) {
-            chunks = ContentDigest.offThread(SHA256_RING_BUFFERS, CHUNK_BYTES, hashers).orElse(chunks);
-            digest = chunks;
-        }
-        try {
-            writeContent(out, chunks);
-        } finally {
-            chunks.end(); // the hasher finishes what it holds, then ends: on success and on failure alike
-        }
-        if (read(new byte[1], 1) >= 0) {
-            throw new IOException("the object stream yields more than its " + size + " bytes");
-        }
-        out.write(epilogue);
-        progress.touch();
-        finished = true;
-    }
-
-    private void writeContent(OutputStream out, ContentDigest chunks) throws IOException {
+        byte[] chunk = new byte[(int) Math.max(1, Math.min(CHUNK_BYTES, size))];
         long remaining = size;
         while (remaining > 0) {
-            byte[] chunk = chunks.buffer();
             int n = read(chunk, (int) Math.min(chunk.length, remaining));
             if (n < 0) {
                 throw new IOException("the object stream ended after " + (size - remaining) + " of its " + size
@@ -132,10 +88,16 @@ public final class UploadEntity implements HttpEntity {
             }
             out.write(chunk, 0, n);
             progress.touch();
-            chunks.written(chunk, n);
+            digest.update(chunk, 0, n);
             contentBytesSent += n;
             remaining -= n;
         }
+        if (read(chunk, 1) >= 0) {
+            throw new IOException("the object stream yields more than its " + size + " bytes");
+        }
+        out.write(epilogue);
+        progress.touch();
+        finished = true;
     }
 
     /** True once the connection began to write the body (the request headers are out). */
@@ -163,16 +125,9 @@ public final class UploadEntity implements HttpEntity {
         return contentBytesSent;
     }
 
-    /**
-     * Lowercase hex SHA-256 of the content bytes handed to the connection (all of them, or those before a failure).
-     * Call after the exchange: it waits for the hasher to finish, which has at most {@value #SHA256_RING_BUFFERS}
-     * chunks left. The same string on every call.
-     *
-     * @throws IllegalStateException when the hashing thread failed (then {@link #writeTo} failed too, unless the
-     *                               hasher failed on the last chunks)
-     */
+    /** Lowercase hex SHA-256 of the content bytes handed to the connection. Call once, after the exchange. */
     public String sha256Hex() {
-        return digest.hex();
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     @Override
@@ -232,6 +187,14 @@ public final class UploadEntity implements HttpEntity {
             return content.read(buffer, 0, max);
         } finally {
             progress.resume();
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
     }
 }
