@@ -174,8 +174,8 @@ public interface Connector extends AutoCloseable {
         /**
          * Messages asked for per receive, 1 to 100 (and at most the source's limit). The connector holds at most
          * {@code concurrency + batchSize} deliveries it has not decided yet: it never leases more than it can start.
-         * Where the source takes several receives at once ({@link EventSource#maxConcurrentCalls()}, 4 for
-         * Cloudflare Queues), the second term is {@code max(batchSize, min(concurrency, receives × batchSize))}:
+         * Where the source takes several receives at once ({@link EventSource#maxConcurrentCalls()}, 8 for
+         * Cloudflare Queues), the second term is {@code max(batchSize, min(concurrency, calls × batchSize))}:
          * with many workers, as many may be received ahead as the workers start in one round, so that a distant
          * queue's round trip is hidden. Default {@value Connector#DEFAULT_BATCH_SIZE}.
          */

@@ -69,13 +69,14 @@ public final class CloudflareQueueSource implements EventSource {
     /** The most messages one pull returns, and the most leases one ack call settles. */
     public static final int MAX_BATCH_SIZE = CloudflareQueue.MAX_BATCH_SIZE;
     /**
-     * Pulls, and ack calls, this source lets the engine have under way at once: 4 of each. Several HTTP pull
+     * Pulls, and ack calls, this source lets the engine have under way at once: 8 of each. Several HTTP pull
      * consumers may pull from one queue at the same time, and Cloudflare allows pull consumers to pull and acknowledge
      * up to 5,000 messages a second per queue (https://developers.cloudflare.com/queues/configuration/pull-consumers/,
      * changelog of 2025-04-17). One ack call settles at most 100 leases, so one call at a time caps a queue 80 ms
-     * away at 1,250 acks a second; four pulls of 25 hide a 100 ms pull round trip at 1,000 objects a second.
+     * away at 1,250 acks a second; pulls of the default 25 messages need more than 5 under way to feed 256 workers
+     * from a queue 80 ms away (B5 in BENCHMARKS.md: 4 at once reached 0.70x the limit there, 8 reached 0.94x).
      */
-    public static final int MAX_CONCURRENT_CALLS = 4;
+    public static final int MAX_CONCURRENT_CALLS = 8;
     /** The most messages one publish-batch call carries. */
     public static final int MAX_PUBLISH_BATCH_SIZE = CloudflareQueue.MAX_PUBLISH_BATCH_SIZE;
     /** The largest message body Cloudflare Queues accepts: 128 KB. */

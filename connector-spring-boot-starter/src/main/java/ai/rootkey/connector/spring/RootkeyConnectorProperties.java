@@ -310,8 +310,8 @@ public class RootkeyConnectorProperties {
 
         /**
          * Messages asked for per pull, 1 to 100. At most concurrency + batch-size messages are leased and not yet
-         * decided; with more workers than a batch, up to concurrency + min(concurrency, 4 × batch-size), pulled
-         * ahead by up to four pulls at once.
+         * decided; with more workers than a batch, up to concurrency + min(concurrency, 8 × batch-size), pulled
+         * ahead by up to eight pulls at once.
          */
         private int batchSize = 25;
 
