@@ -30,6 +30,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -257,12 +259,24 @@ class HttpEndpointsTest {
         }
     }
 
+    /**
+     * A kept-alive connection with a request half sent is closed by {@code close()}. The first request is answered
+     * before the close, so the server has accepted the connection: the JDK server closes the connections it knows of
+     * when it stops, but one still in the accept queue at that moment can be accepted after that sweep and left open
+     * (seen once in a CI run: the read timed out).
+     */
     @Test
     void close_closesOpenConnections() throws Exception {
         HttpEndpoints endpoints = serve(new StubConnector(), "stub", ConnectorMetrics.forBucket("b"));
         try (Socket socket = new Socket("127.0.0.1", endpoints.address().getPort())) {
-            socket.getOutputStream().write("GET /health/ready HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 503")
+                    .doesNotContainIgnoringCase("connection: close"); // kept alive: only close() may end it
+            out.write("GET /health/ready HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
             endpoints.close();
             InputStream in = socket.getInputStream();
             int read;
@@ -273,6 +287,27 @@ class HttpEndpointsTest {
             }
             assertThat(read).as("the connection is closed").isEqualTo(-1);
         }
+    }
+
+    /** Reads one response with a Content-Length body; returns its status line and headers. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed inside the response head: " + head);
+            }
+            head.append((char) b);
+        }
+        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        long remaining = length.find() ? Long.parseLong(length.group(1)) : 0;
+        while (remaining > 0) {
+            if (in.read() < 0) {
+                throw new IOException("connection closed inside the response body");
+            }
+            remaining--;
+        }
+        return head.toString();
     }
 
     private PrometheusText scrape(HttpEndpoints endpoints) {
