@@ -434,10 +434,11 @@ public final class Doctor {
         double seconds = Math.max(0.001, visibilityTimeout.toMillis() / 1000.0);
         double needed = max / seconds;
         String detail = String.format(Locale.ROOT, "a %s file must upload within the %s lease: at least %s/s",
-                bytes(max), human(visibilityTimeout), bytes((long) Math.ceil(needed)));
+                HumanBytes.format(max), human(visibilityTimeout), HumanBytes.format((long) Math.ceil(needed)));
         if (needed > PLAUSIBLE_BYTES_PER_SECOND) {
             long neededSeconds = (long) Math.ceil((double) max / PLAUSIBLE_BYTES_PER_SECOND);
-            checks.add(Check.warn(name, detail + ", more than a plausible " + bytes(PLAUSIBLE_BYTES_PER_SECOND) + "/s",
+            checks.add(Check.warn(name, detail + ", more than a plausible "
+                    + HumanBytes.format(PLAUSIBLE_BYTES_PER_SECOND) + "/s",
                     "raise the visibility timeout to at least " + human(Duration.ofSeconds(neededSeconds))
                             + " (max 12 h), or lower ROOTKEY_MAX_FILE_SIZE_BYTES"));
         } else {
@@ -470,19 +471,6 @@ public final class Doctor {
         return Check.fail(name, LogSafe.escape(detail, 400), fix);
     }
 
-    private static String bytes(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, value >= 100 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-    }
 
     /**
      * {@code 45 s}, {@code 10 min}, {@code 1 h 26 min}, {@code 3 d 23 h 45 min}: seconds below two minutes, else

@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -552,11 +551,13 @@ public final class Provisioner {
         List<String> notes = new ArrayList<>();
         long upload = (maxFileSizeBytes + minBandwidth - 1) / minBandwidth;
         notes.add("Lease: " + visibilityTimeout.toSeconds() + " s (visibility_timeout_ms " + visibilityTimeout.toMillis()
-                + "): a " + bytes(maxFileSizeBytes) + " object at " + bytes(minBandwidth) + "/s takes " + upload
+                + "): a " + HumanBytes.formatTrimmed(maxFileSizeBytes) + " object at "
+                + HumanBytes.formatTrimmed(minBandwidth) + "/s takes " + upload
                 + " s, plus a quarter (at least " + MIN_LEASE_MARGIN.toSeconds() + " s); at most 12 h.");
         if (upload + MIN_LEASE_MARGIN.toSeconds() > MAX_VISIBILITY_TIMEOUT.toSeconds()) {
             notes.add("Warning: the lease is capped at 12 h; the largest object must upload at "
-                    + bytes(maxFileSizeBytes / MAX_VISIBILITY_TIMEOUT.toSeconds() + 1) + "/s or faster.");
+                    + HumanBytes.formatTrimmed(maxFileSizeBytes / MAX_VISIBILITY_TIMEOUT.toSeconds() + 1)
+                    + "/s or faster.");
         }
         Map<String, String> env = new LinkedHashMap<>();
         Map<String, String> pending = new LinkedHashMap<>();
@@ -593,20 +594,6 @@ public final class Provisioner {
         }
     }
 
-    private static String bytes(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, value >= 100 || value == Math.rint(value) ? "%.0f %s" : "%.1f %s", value,
-                units[unit]);
-    }
 
     @Override
     public String toString() {
